@@ -1,0 +1,20 @@
+/**
+ * The one error type the library throws. `code` is stable and safe to branch on; `message` says
+ * which rule failed and never carries a secret or the input that failed it.
+ */
+export class GatehouseError extends Error {
+  override readonly name = 'GatehouseError';
+  readonly code: GatehouseErrorCode;
+
+  constructor(code: GatehouseErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export type GatehouseErrorCode =
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_CONFIG_UNSAFE'
+  | 'ERR_ROUTE_INVALID'
+  | 'ERR_TRUSTED_PROXY_INVALID'
+  | 'ERR_SQL_MIGRATION';
