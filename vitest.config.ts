@@ -25,7 +25,10 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration',
-          include: ['packages/*/test/integration/**/*.test.ts', 'apps/api/test/integration/**/*.test.ts'],
+          include: [
+            'packages/*/test/integration/**/*.test.ts',
+            'apps/api/test/integration/**/*.test.ts',
+          ],
           testTimeout: 20_000,
         },
       },

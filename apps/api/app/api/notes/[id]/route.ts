@@ -1,0 +1,48 @@
+import { defineRoutes, route } from 'gatehouse/pipeline';
+import { nextHandlers } from 'gatehouse/next';
+
+import { getAppDatabase } from '@/lib/db';
+import { getGatehouse } from '@/lib/gatehouse';
+import { NoteParams, NotePatch } from '@/lib/schemas/notes';
+
+const NOT_FOUND = { status: 404, detail: 'No note has this id.' } as const;
+
+const note = defineRoutes('/api/notes/[id]', {
+  GET: route({
+    access: 'public',
+    rateLimit: 'api',
+    params: NoteParams,
+    handler: async ({ params, ctx }) => {
+      const { notes } = await getAppDatabase();
+      const found = await notes.get(params.id);
+      return found ? Response.json(found) : ctx.problem('notFound', NOT_FOUND);
+    },
+  }),
+
+  PATCH: route({
+    access: 'public',
+    rateLimit: 'api-write',
+    audit: 'note.update',
+    params: NoteParams,
+    body: NotePatch,
+    handler: async ({ params, body, ctx }) => {
+      const { notes } = await getAppDatabase();
+      const updated = await notes.update(params.id, body);
+      return updated ? Response.json(updated) : ctx.problem('notFound', NOT_FOUND);
+    },
+  }),
+
+  DELETE: route({
+    access: 'public',
+    rateLimit: 'api-write',
+    audit: 'note.delete',
+    params: NoteParams,
+    handler: async ({ params, ctx }) => {
+      const { notes } = await getAppDatabase();
+      const removed = await notes.remove(params.id);
+      return removed ? new Response(null, { status: 204 }) : ctx.problem('notFound', NOT_FOUND);
+    },
+  }),
+});
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = nextHandlers(getGatehouse, note);

@@ -1,0 +1,38 @@
+import { join } from 'node:path';
+
+import { migrate, openPostgres, openSqlite, type SqlClient } from 'gatehouse/sql';
+
+import { getConfig } from './config';
+import { getLogger } from './log';
+import { appMigrations } from './notes/migrations';
+import { createNoteStore, type NoteStore } from './notes/store';
+
+interface AppDatabase {
+  readonly db: SqlClient;
+  readonly notes: NoteStore;
+}
+
+let ready: Promise<AppDatabase> | undefined;
+
+/**
+ * The app database, migrated: PostgreSQL when `DATABASE_URL` is set, otherwise SQLite under the
+ * data directory. Opened once; the server opens it at start so a bad database stops the start.
+ */
+export function getAppDatabase(): Promise<AppDatabase> {
+  ready ??= open().catch((error: unknown) => {
+    ready = undefined;
+    throw error;
+  });
+  return ready;
+}
+
+async function open(): Promise<AppDatabase> {
+  const config = getConfig();
+  const db = config.databaseUrl
+    ? openPostgres(config.databaseUrl)
+    : openSqlite(join(config.dataDir, 'app.db'));
+
+  const applied = await migrate(db, appMigrations);
+  getLogger().info({ dialect: db.dialect, applied }, 'app database ready');
+  return { db, notes: createNoteStore(db) };
+}

@@ -1,0 +1,71 @@
+// The reference API's production server: Next.js in production mode behind a node:http server
+// that hands each request's socket address to the route handlers (Next.js itself does not, and
+// the X-Forwarded-For it synthesises keeps whatever a client sent).
+import { createServer } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { loadConfig } from 'gatehouse/config';
+import { runWithPeerAddress } from 'gatehouse/next';
+import { sendWebResponse } from 'gatehouse/node';
+import { HTTP_METHODS, problem } from 'gatehouse/pipeline';
+import next from 'next';
+import pino from 'pino';
+
+const appDir = dirname(fileURLToPath(import.meta.url));
+process.env.GATEHOUSE_DATA_DIR ||= resolve(appDir, '../../.data');
+process.env.NEXT_TELEMETRY_DISABLED = '1';
+
+const log = pino({
+  level: process.env.LOG_LEVEL || 'info',
+  base: { service: 'gatehouse-api' },
+  timestamp: pino.stdTimeFunctions.isoTime,
+});
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  log.fatal({ code: error.code }, error.message);
+  process.exit(2);
+}
+
+const app = next({ dev: false, dir: appDir, port: config.port });
+const handle = app.getRequestHandler();
+const knownMethods = new Set(HTTP_METHODS);
+
+try {
+  await app.prepare();
+} catch (error) {
+  log.fatal({ err: error }, 'the app failed to start');
+  process.exit(1);
+}
+
+const server = createServer((req, res) => {
+  // RFC 9110 §15.6.2: a method the server does not implement at all is a 501, not a 405.
+  if (!knownMethods.has(req.method)) {
+    const refused = problem('notImplemented', {
+      status: 501,
+      detail: `Supported methods: ${HTTP_METHODS.join(', ')}.`,
+      requestId: crypto.randomUUID(),
+    });
+    void sendWebResponse(res, refused);
+    return;
+  }
+  runWithPeerAddress(req.socket.remoteAddress, () => handle(req, res));
+});
+
+server.listen(config.port, () => {
+  log.info(
+    { url: config.publicUrl, port: config.port, environment: config.environment },
+    'listening',
+  );
+});
+
+function shutdown(signal) {
+  log.info({ signal }, 'shutting down');
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 5_000).unref();
+}
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);

@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+
+import { describeConfig, loadConfig } from '../config/index.js';
+import { GatehouseError } from '../errors.js';
+
+/**
+ * The `gatehouse` command line: operating the layers. It reads the same environment variables as
+ * the reference API. Exit codes: 0 success, 1 findings or failure, 2 bad usage or configuration.
+ * @module
+ */
+
+const USAGE = `Usage: gatehouse <command> [options]
+
+Commands:
+  config [--json]   check the configuration from the environment and print it, secrets redacted
+  help              show this text
+
+Environment: GATEHOUSE_ENV, PORT, GATEHOUSE_PUBLIC_URL, GATEHOUSE_DATA_DIR,
+GATEHOUSE_TRUSTED_PROXIES, GATEHOUSE_REQUEST_ID_HEADER, DATABASE_URL, LOG_LEVEL,
+GATEHOUSE_BODY_LIMIT (see docs/configuration.md).
+`;
+
+export interface CliIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: CliIo = {
+  env: process.env,
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** Runs one CLI invocation and returns its exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    case 'config':
+      return configCommand(rest, io);
+    default:
+      io.err(`gatehouse: unknown command "${command.slice(0, 40)}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+function configCommand(args: readonly string[], io: CliIo): number {
+  let json: boolean;
+  try {
+    json =
+      parseArgs({ args: [...args], options: { json: { type: 'boolean' } } }).values.json ?? false;
+  } catch {
+    io.err(`gatehouse config: unknown option\n\n${USAGE}`);
+    return 2;
+  }
+
+  try {
+    const described = describeConfig(loadConfig(io.env));
+    if (json) {
+      io.out(`${JSON.stringify(described, null, 2)}\n`);
+    } else {
+      for (const [key, value] of Object.entries(described)) {
+        io.out(`${key.padEnd(16)} ${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
+      }
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof GatehouseError) {
+      io.err(`gatehouse config: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Next.js adapter: route handlers for the App Router, and the peer-address bridge a Node.js
+ * server uses to tell them the socket address.
+ * @module
+ */
+export {
+  isPipelineHandler,
+  nextHandlers,
+  nextNotFoundHandlers,
+  type GatehouseSource,
+  type NextRouteHandler,
+  type NextRouteHandlers,
+} from './handlers.js';
+export { currentPeerAddress, runWithPeerAddress } from './peer.js';

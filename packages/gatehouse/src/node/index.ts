@@ -1,0 +1,7 @@
+/**
+ * `node:http` adapter: serve route sets without a framework, with the socket address as the peer.
+ * @module
+ */
+export { sendWebResponse, toWebRequest } from './adapter.js';
+export { createRouter, type RouteMatch } from './router.js';
+export { createNodeListener, type NodeListenerOptions } from './server.js';

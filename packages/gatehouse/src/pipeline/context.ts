@@ -1,0 +1,34 @@
+import type { Logger } from './logger.js';
+import { problem, type ProblemDetails, type ProblemKind } from './problem.js';
+
+/** What the pipeline knows about the request in flight; handlers and layers receive it. */
+export interface RequestContext {
+  /** Accepted from a trusted proxy's header, otherwise generated; echoed as `X-Request-Id`. */
+  readonly requestId: string;
+  /** The client address under the trusted-proxy rules; `undefined` when it cannot be known. */
+  readonly clientIp: string | undefined;
+  /** The logger, with every line carrying the request id. */
+  readonly log: Logger;
+  /** A problem response carrying this request's id. */
+  problem(kind: ProblemKind, details: Omit<ProblemDetails, 'requestId'>): Response;
+}
+
+export function createRequestContext(
+  requestId: string,
+  clientIp: string | undefined,
+  logger: Logger,
+): RequestContext {
+  const bind = (fields: Record<string, unknown>) => ({ requestId, ...fields });
+  const log: Logger = {
+    info: (fields, message) => logger.info(bind(fields), message),
+    warn: (fields, message) => logger.warn(bind(fields), message),
+    error: (fields, message) => logger.error(bind(fields), message),
+  };
+
+  return {
+    requestId,
+    clientIp,
+    log,
+    problem: (kind, details) => problem(kind, { ...details, requestId }),
+  };
+}

@@ -1,0 +1,357 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+import { createGatehouse } from './gatehouse.js';
+import { defineRoutes, route } from './route.js';
+import { recordingLogger } from './test-support.js';
+
+const NoteInput = z.strictObject({
+  title: z.string().min(1, 'Give the note a title.'),
+  body: z.string(),
+});
+
+const notes = defineRoutes('/api/notes', {
+  GET: route({
+    access: 'public',
+    rateLimit: 'api',
+    query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+    handler: ({ query }) => Response.json({ limit: query.limit }),
+  }),
+  POST: route({
+    access: 'public',
+    rateLimit: 'api-write',
+    body: NoteInput,
+    bodyLimit: 1_000,
+    handler: ({ body }) => Response.json(body, { status: 201 }),
+  }),
+});
+
+const note = defineRoutes('/api/notes/[id]', {
+  GET: route({
+    access: 'public',
+    rateLimit: 'api',
+    params: z.strictObject({ id: z.uuid() }),
+    handler: ({ params, ctx }) =>
+      params.id === '00000000-0000-4000-8000-000000000000'
+        ? Response.json({ id: params.id })
+        : ctx.problem('notFound', { status: 404, detail: 'No note has this id.' }),
+  }),
+  DELETE: route({
+    access: 'public',
+    rateLimit: 'api-write',
+    params: z.strictObject({ id: z.uuid() }),
+    handler: () => {
+      throw new Error('connect ECONNREFUSED 10.0.0.5:5432 at /srv/app/db.js');
+    },
+  }),
+});
+
+const ID = '00000000-0000-4000-8000-000000000000';
+
+function setup() {
+  const logger = recordingLogger();
+  const gatehouse = createGatehouse({
+    logger,
+    trustedProxies: { kind: 'cidrs', ranges: ['10.0.0.0/8'] },
+  });
+  return { logger, gatehouse };
+}
+
+function post(body: string | Uint8Array | ReadableStream, headers: Record<string, string> = {}) {
+  return new Request('http://localhost/api/notes', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  });
+}
+
+async function problemOf(response: Response) {
+  expect(response.headers.get('content-type')).toBe('application/problem+json');
+  return (await response.json()) as Record<string, unknown> & {
+    errors?: { path: string; code: string }[];
+  };
+}
+
+describe('the route pipeline', () => {
+  it('runs the handler with validated, typed parts and echoes a generated request id', async () => {
+    const { gatehouse } = setup();
+    const response = await gatehouse.handle(
+      notes,
+      new Request('http://localhost/api/notes?limit=5'),
+    );
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ limit: 5 });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('puts the request id in every problem body and every log line', async () => {
+    const { gatehouse, logger } = setup();
+    const response = await gatehouse.handle(note, new Request(`http://localhost/api/notes/${ID}`), {
+      params: { id: 'not-a-uuid' },
+    });
+    const body = await problemOf(response);
+
+    expect(body.requestId).toBe(response.headers.get('x-request-id'));
+    expect(logger.lines.every((line) => line.fields.requestId === body.requestId)).toBe(true);
+  });
+
+  it('accepts a request id only from a trusted proxy, and only when well formed', async () => {
+    const { gatehouse } = setup();
+    const request = () =>
+      new Request('http://localhost/api/notes', { headers: { 'x-request-id': 'edge-42' } });
+
+    const fromProxy = await gatehouse.handle(notes, request(), { peer: '10.1.2.3' });
+    const fromClient = await gatehouse.handle(notes, request(), { peer: '203.0.113.9' });
+    const malformed = await gatehouse.handle(
+      notes,
+      new Request('http://localhost/api/notes', { headers: { 'x-request-id': 'a b\u0007' } }),
+      { peer: '10.1.2.3' },
+    );
+
+    expect(fromProxy.headers.get('x-request-id')).toBe('edge-42');
+    expect(fromClient.headers.get('x-request-id')).not.toBe('edge-42');
+    expect(malformed.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('logs the client address from the trusted-proxy rules, ignoring a forged X-Forwarded-For', async () => {
+    const { gatehouse, logger } = setup();
+    const forged = new Request('http://localhost/api/notes', {
+      headers: { 'x-forwarded-for': '1.1.1.1' },
+    });
+    await gatehouse.handle(notes, forged, { peer: '203.0.113.9' });
+    const proxied = new Request('http://localhost/api/notes', {
+      headers: { 'x-forwarded-for': '198.51.100.4' },
+    });
+    await gatehouse.handle(notes, proxied, { peer: '10.0.0.1' });
+
+    const addresses = logger.lines.map((line) => line.fields.clientIp);
+    expect(addresses).toEqual(['203.0.113.9', '198.51.100.4']);
+  });
+});
+
+describe('methods', () => {
+  it('answers an undeclared method with 405, Allow, and a problem', async () => {
+    const { gatehouse } = setup();
+    const response = await gatehouse.handle(
+      notes,
+      new Request('http://localhost/api/notes', { method: 'PUT' }),
+    );
+
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD, OPTIONS, POST');
+    expect((await problemOf(response)).type).toBe('urn:gatehouse:problem:method-not-allowed');
+  });
+
+  it('answers OPTIONS with 204 and Allow', async () => {
+    const { gatehouse } = setup();
+    const response = await gatehouse.handle(
+      note,
+      new Request('http://localhost/x', { method: 'OPTIONS' }),
+    );
+
+    expect(response.status).toBe(204);
+    expect(response.headers.get('allow')).toBe('DELETE, GET, HEAD, OPTIONS');
+  });
+
+  it('answers HEAD like GET, without a body', async () => {
+    const { gatehouse } = setup();
+    const response = await gatehouse.handle(
+      notes,
+      new Request('http://localhost/api/notes', { method: 'HEAD' }),
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.text()).toBe('');
+  });
+
+  it('answers an unknown path with a 404 problem', async () => {
+    const { gatehouse } = setup();
+    const response = await gatehouse.notFound(
+      new Request('http://localhost/api/nope', { method: 'DELETE' }),
+    );
+
+    expect(response.status).toBe(404);
+    expect((await problemOf(response)).type).toBe('urn:gatehouse:problem:not-found');
+  });
+});
+
+describe('validation', () => {
+  it('refuses a bad path parameter with 400 before the handler runs', async () => {
+    const { gatehouse } = setup();
+    const response = await gatehouse.handle(note, new Request('http://localhost/x'), {
+      params: { id: '1 OR 1=1' },
+    });
+    const body = await problemOf(response);
+
+    expect(response.status).toBe(400);
+    expect(body.type).toBe('urn:gatehouse:problem:invalid-request');
+    expect(body.errors).toEqual([
+      { path: 'params.id', code: 'invalid_format', message: 'Must be a UUID.' },
+    ]);
+  });
+
+  it('refuses unknown query parameters and reports query issues together', async () => {
+    const { gatehouse } = setup();
+    const response = await gatehouse.handle(
+      notes,
+      new Request('http://localhost/api/notes?limit=0&admin=1'),
+    );
+    const body = await problemOf(response);
+
+    expect(body.errors).toEqual([
+      { path: 'query.limit', code: 'too_small', message: 'Must be at least 1.' },
+      { path: 'query.admin', code: 'unrecognized_key', message: 'This field is not allowed.' },
+    ]);
+  });
+
+  it('refuses mass assignment: every unknown body key is named', async () => {
+    const { gatehouse } = setup();
+    const response = await gatehouse.handle(
+      notes,
+      post('{"title":"t","body":"b","id":"x","role":"admin"}'),
+    );
+    const body = await problemOf(response);
+
+    expect(response.status).toBe(400);
+    expect(body.errors?.map((issue) => [issue.path, issue.code])).toEqual([
+      ['body.id', 'unrecognized_key'],
+      ['body.role', 'unrecognized_key'],
+    ]);
+  });
+
+  it('uses the schema message when it has one, and the layer wording otherwise', async () => {
+    const { gatehouse } = setup();
+    const response = await gatehouse.handle(notes, post('{"title":"","body":5}'));
+
+    expect((await problemOf(response)).errors).toEqual([
+      { path: 'body.title', code: 'too_small', message: 'Give the note a title.' },
+      { path: 'body.body', code: 'invalid_type', message: 'Expected string.' },
+    ]);
+  });
+
+  it.each([
+    ['malformed JSON', '{"title": "t",', 'malformed_json'],
+    ['an empty body', '', 'malformed_json'],
+    ['a duplicate key', '{"title":"a","title":"b","body":""}', 'duplicate_key'],
+    ['a __proto__ key', '{"title":"a","body":"","__proto__":{"admin":true}}', 'forbidden_key'],
+    [
+      'a constructor.prototype key',
+      '{"constructor":{"prototype":{"admin":true}}}',
+      'forbidden_key',
+    ],
+  ])('refuses %s with a 400 problem', async (_name, text, code) => {
+    const { gatehouse } = setup();
+    const body = await problemOf(await gatehouse.handle(notes, post(text)));
+
+    expect(body.status).toBe(400);
+    expect(body.errors?.[0]?.code).toBe(code);
+  });
+
+  it('refuses bytes that are not UTF-8', async () => {
+    const { gatehouse } = setup();
+    const body = await problemOf(
+      await gatehouse.handle(notes, post(new Uint8Array([0x7b, 0xff, 0x7d]))),
+    );
+
+    expect(body.errors?.[0]?.code).toBe('invalid_encoding');
+  });
+
+  it.each([
+    ['no content type', undefined],
+    ['text/plain', 'text/plain'],
+    ['form encoding', 'application/x-www-form-urlencoded'],
+    ['JSON in Latin-1', 'application/json; charset=iso-8859-1'],
+    ['a malformed media type', 'application/json; ;;'],
+  ])('answers %s with 415 and Accept-Post', async (_name, type) => {
+    const { gatehouse } = setup();
+    const request = new Request('http://localhost/api/notes', {
+      method: 'POST',
+      body: '{"title":"t","body":"b"}',
+      headers: type === undefined ? {} : { 'content-type': type },
+    });
+    if (type === undefined) request.headers.delete('content-type');
+    const response = await gatehouse.handle(notes, request);
+
+    expect(response.status).toBe(415);
+    expect(response.headers.get('accept-post')).toBe('application/json');
+    expect((await problemOf(response)).type).toBe('urn:gatehouse:problem:unsupported-media-type');
+  });
+
+  it('accepts JSON declared as UTF-8 in any case', async () => {
+    const { gatehouse } = setup();
+    const response = await gatehouse.handle(
+      notes,
+      post('{"title":"t","body":"b"}', { 'content-type': 'Application/JSON; Charset="UTF-8"' }),
+    );
+    expect(response.status).toBe(201);
+  });
+});
+
+describe('body size', () => {
+  it('refuses a declared length over the limit without reading the body', async () => {
+    const { gatehouse } = setup();
+    let pulled = false;
+    const stream = new ReadableStream(
+      {
+        pull(controller) {
+          pulled = true;
+          controller.close();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const response = await gatehouse.handle(notes, post(stream, { 'content-length': '1001' }));
+
+    expect(response.status).toBe(413);
+    expect((await problemOf(response)).type).toBe('urn:gatehouse:problem:payload-too-large');
+    expect(pulled).toBe(false);
+  });
+
+  it('stops reading an endless body as soon as it passes the limit', async () => {
+    const { gatehouse } = setup();
+    let sent = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        sent += 256;
+        controller.enqueue(new Uint8Array(256).fill(0x20));
+      },
+    });
+    const response = await gatehouse.handle(notes, post(endless));
+
+    expect(response.status).toBe(413);
+    expect(sent).toBeLessThan(1_000 + 256 * 3);
+  });
+
+  it('accepts a body exactly at the limit', async () => {
+    const { gatehouse } = setup();
+    const text = JSON.stringify({ title: 't', body: 'x'.repeat(1_000 - 23) });
+    expect(new TextEncoder().encode(text).byteLength).toBe(1_000);
+
+    expect((await gatehouse.handle(notes, post(text))).status).toBe(201);
+  });
+});
+
+describe('unexpected errors', () => {
+  it('become a 500 problem with the request id and nothing internal; the log has the error', async () => {
+    const { gatehouse, logger } = setup();
+    const response = await gatehouse.handle(
+      note,
+      new Request('http://localhost/x', { method: 'DELETE' }),
+      {
+        params: { id: ID },
+      },
+    );
+    const text = await response.text();
+
+    expect(response.status).toBe(500);
+    expect(text).not.toMatch(/ECONNREFUSED|\/srv\/|at |Error/);
+    expect(JSON.parse(text)).toMatchObject({ type: 'urn:gatehouse:problem:internal', status: 500 });
+
+    const logged = logger.lines.find((line) => line.level === 'error');
+    expect(logged?.fields.err).toBeInstanceOf(Error);
+    expect(logged?.fields.requestId).toBe(response.headers.get('x-request-id'));
+  });
+});

@@ -1,0 +1,203 @@
+import { GatehouseError } from '../errors.js';
+import type { ValidationIssue } from '../validation/issues.js';
+import { checkRequest, type Refusal } from '../validation/request.js';
+import { createClientIpResolver, isTrustedPeer, type TrustedProxies } from './client-ip.js';
+import { createRequestContext, type RequestContext } from './context.js';
+import { silentLogger, type Logger } from './logger.js';
+import { REQUEST_ID_HEADER, resolveRequestId } from './request-id.js';
+import type { DeclaredMethod, RouteDeclaration, RouteSet } from './route.js';
+
+/** Settings of the route pipeline. Every one has a safe default. */
+export interface GatehouseOptions {
+  /** Where the pipeline logs; pino fits as it is. @default a logger that drops everything */
+  readonly logger?: Logger;
+  /**
+   * Proxies whose `X-Forwarded-For` and request-id headers are believed. Without them the
+   * socket address is the client and those headers are ignored.
+   * @default { kind: 'none' }
+   */
+  readonly trustedProxies?: TrustedProxies;
+  /** Header a trusted proxy puts its request id in. @default 'x-request-id' */
+  readonly requestIdHeader?: string;
+  /** Largest request body in bytes, unless a route sets its own. @default 100_000 */
+  readonly bodyLimit?: number;
+  /** Deepest nesting of objects and arrays accepted in a JSON body. @default 32 */
+  readonly maxJsonDepth?: number;
+}
+
+/** What an adapter knows about a request beyond the `Request` itself. */
+export interface Transport {
+  /** The socket's remote address. */
+  readonly peer?: string | undefined;
+  /** Path parameters the framework's router extracted. */
+  readonly params?: Readonly<Record<string, string | string[]>> | undefined;
+}
+
+/** The route pipeline: every request of every route goes through `handle`. */
+export interface Gatehouse {
+  /** Runs a request through the layers and the route's handler. */
+  handle(routes: RouteSet, request: Request, transport?: Transport): Promise<Response>;
+  /** Answers a path no route serves with a 404 problem, through the same layers. */
+  notFound(request: Request, transport?: Transport): Promise<Response>;
+}
+
+/**
+ * Creates the route pipeline.
+ *
+ * @example
+ * const gatehouse = createGatehouse({ logger: pino(), trustedProxies: parseTrustedProxies('loopback') });
+ */
+export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
+  const logger = options.logger ?? silentLogger;
+  const trust = options.trustedProxies ?? { kind: 'none' };
+  const resolveClientIp = createClientIpResolver(trust);
+  const requestIdHeader = (options.requestIdHeader ?? REQUEST_ID_HEADER).toLowerCase();
+  const bodyLimit = positive(options.bodyLimit ?? 100_000, 'bodyLimit');
+  const maxJsonDepth = positive(options.maxJsonDepth ?? 32, 'maxJsonDepth');
+
+  async function run(
+    request: Request,
+    transport: Transport,
+    respond: (ctx: RequestContext, url: URL) => Promise<Response>,
+  ): Promise<Response> {
+    const started = performance.now();
+    const url = new URL(request.url);
+    const peer = transport.peer;
+    const clientIp = resolveClientIp(peer, request.headers.get('x-forwarded-for'));
+    const peerTrusted = isTrustedPeer(trust, peer);
+    const requestId = resolveRequestId(request.headers, requestIdHeader, peerTrusted);
+    const ctx = createRequestContext(requestId, clientIp, logger);
+
+    let response: Response;
+    try {
+      response = await respond(ctx, url);
+    } catch (error) {
+      ctx.log.error({ err: error, method: request.method, path: url.pathname }, 'unhandled error');
+      response = ctx.problem('internal', {
+        status: 500,
+        detail:
+          'The server could not complete the request. Quote the request id when reporting it.',
+      });
+    }
+
+    response = withHeader(response, REQUEST_ID_HEADER, requestId);
+    const durationMs = Math.round((performance.now() - started) * 100) / 100;
+    ctx.log.info(
+      { method: request.method, path: url.pathname, status: response.status, durationMs, clientIp },
+      'request',
+    );
+    return response;
+  }
+
+  async function dispatch(
+    routes: RouteSet,
+    request: Request,
+    transport: Transport,
+    ctx: RequestContext,
+    url: URL,
+  ) {
+    const method = request.method.toUpperCase();
+    const declaration = declarationFor(routes, method);
+
+    if (declaration === undefined) {
+      if (method === 'OPTIONS')
+        return new Response(null, { status: 204, headers: { allow: routes.allow } });
+      const refused = ctx.problem('methodNotAllowed', {
+        status: 405,
+        detail: `Allowed methods: ${routes.allow}.`,
+      });
+      refused.headers.set('allow', routes.allow);
+      return refused;
+    }
+
+    const checked = await checkRequest(request, url, transport.params ?? {}, {
+      params: declaration.params,
+      query: declaration.query,
+      body: declaration.body,
+      bodyLimit: declaration.bodyLimit ?? bodyLimit,
+      maxJsonDepth,
+    });
+    if (!checked.ok) return refusalProblem(ctx, checked.refusal, method);
+
+    const { params, query, body } = checked.value;
+    const response = await declaration.handler({ request, params, query, body, ctx } as never);
+    if (!(response instanceof Response)) {
+      throw new GatehouseError(
+        'ERR_ROUTE_INVALID',
+        `${method} ${routes.path} returned no Response`,
+      );
+    }
+
+    if (method === 'HEAD') return new Response(null, response);
+    return response;
+  }
+
+  return {
+    handle(routes, request, transport = {}) {
+      return run(request, transport, (ctx, url) => dispatch(routes, request, transport, ctx, url));
+    },
+
+    notFound(request, transport = {}) {
+      return run(request, transport, async (ctx) =>
+        ctx.problem('notFound', { status: 404, detail: 'No resource is served at this path.' }),
+      );
+    },
+  };
+}
+
+function declarationFor(routes: RouteSet, method: string): RouteDeclaration | undefined {
+  if (method === 'HEAD') return routes.methods.GET;
+  if (method === 'OPTIONS') return undefined;
+  return routes.methods[method as DeclaredMethod];
+}
+
+function refusalProblem(ctx: RequestContext, refusal: Refusal, method: string): Response {
+  switch (refusal.status) {
+    case 400:
+      return ctx.problem('invalidRequest', {
+        status: 400,
+        detail: describeIssues(refusal.issues),
+        errors: refusal.issues,
+      });
+    case 413:
+      return ctx.problem('payloadTooLarge', {
+        status: 413,
+        detail: `The request body is larger than ${refusal.limit} bytes.`,
+      });
+    case 415: {
+      const response = ctx.problem('unsupportedMediaType', {
+        status: 415,
+        detail: 'Send the body as application/json in UTF-8.',
+      });
+      // RFC 9110 §15.5.16: say which media types would have been accepted.
+      if (method === 'POST') response.headers.set('accept-post', 'application/json');
+      if (method === 'PATCH') response.headers.set('accept-patch', 'application/json');
+      return response;
+    }
+  }
+}
+
+function describeIssues(issues: readonly ValidationIssue[]): string {
+  return issues.length === 1
+    ? 'One part of the request is not valid.'
+    : `${issues.length} parts of the request are not valid.`;
+}
+
+function withHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    // Responses from fetch() or Response.redirect() have immutable headers.
+    const copy = new Response(response.body, response);
+    copy.headers.set(name, value);
+    return copy;
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new GatehouseError('ERR_CONFIG_INVALID', `${name} must be a positive whole number`);
+  }
+  return value;
+}

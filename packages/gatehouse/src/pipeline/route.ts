@@ -1,0 +1,120 @@
+import type { output, ZodType } from 'zod';
+
+import { GatehouseError } from '../errors.js';
+import type { RequestContext } from './context.js';
+
+/** Every method a route file answers; the pipeline answers the ones a route does not declare. */
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** Methods a route declares; `HEAD` follows `GET` and `OPTIONS` is answered by the pipeline. */
+export type DeclaredMethod = Exclude<HttpMethod, 'HEAD' | 'OPTIONS'>;
+
+/**
+ * Who may call a route. The authentication layer adds `user` and `admin`, the origin layer
+ * `internal`; a route declares its access now and keeps the declaration when those land.
+ */
+export type Access = 'public';
+
+type Parsed<S> = S extends ZodType ? output<S> : Record<string, never>;
+
+/** What a handler receives: the request, its validated parts, and the request context. */
+export interface HandlerInput<P, Q, B> {
+  readonly request: Request;
+  readonly params: Parsed<P>;
+  readonly query: Parsed<Q>;
+  readonly body: B extends ZodType ? output<B> : undefined;
+  readonly ctx: RequestContext;
+}
+
+/**
+ * One method of one route, with its whole policy: access, rate-limit policy, audit action and
+ * the schemas its path parameters, query and body must pass.
+ */
+export interface RouteDeclaration<
+  P extends ZodType | undefined = ZodType | undefined,
+  Q extends ZodType | undefined = ZodType | undefined,
+  B extends ZodType | undefined = ZodType | undefined,
+> {
+  readonly access: Access;
+  /** Name of the rate-limit policy that applies, in addition to the global ones. */
+  readonly rateLimit: string;
+  /** Audit action recorded for this route, such as `note.create`. */
+  readonly audit?: string;
+  readonly params?: P;
+  /** Query schema; without one, any query parameter is refused. */
+  readonly query?: Q;
+  /** Body schema (JSON); without one, the body is not read. */
+  readonly body?: B;
+  /**
+   * Largest body accepted, in bytes, enforced while the body streams in.
+   * @default the pipeline's `bodyLimit` (100 kB)
+   */
+  readonly bodyLimit?: number;
+  handler(input: HandlerInput<P, Q, B>): Response | Promise<Response>;
+}
+
+/**
+ * Declares one method of a route. It only returns its argument: its purpose is to infer the
+ * handler's types from the schemas.
+ *
+ * @example
+ * route({ access: 'public', rateLimit: 'api', body: NoteInput, handler: ({ body }) => ... })
+ */
+export function route<
+  P extends ZodType | undefined = undefined,
+  Q extends ZodType | undefined = undefined,
+  B extends ZodType | undefined = undefined,
+>(declaration: RouteDeclaration<P, Q, B>): RouteDeclaration<P, Q, B> {
+  return declaration;
+}
+
+/** The declarations of one path, checked once when the route module loads. */
+export interface RouteSet {
+  readonly path: string;
+  readonly methods: Readonly<Partial<Record<DeclaredMethod, RouteDeclaration>>>;
+  /** The `Allow` header value for this path. */
+  readonly allow: string;
+}
+
+const DECLARABLE = new Set<string>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const ACCESS = new Set<string>(['public']);
+const DYNAMIC_SEGMENT = /\[(?:\.\.\.)?[A-Za-z_][A-Za-z0-9_]*\]/;
+
+/**
+ * Declares the routes of one path, in the file-system syntax of Next.js (`/api/notes/[id]`).
+ * Mistakes a test would otherwise have to find throw here, when the module loads: an unknown
+ * method, an unknown access level, a missing rate-limit policy, a body on `GET`, or a path
+ * with parameters and no schema for them.
+ */
+export function defineRoutes(
+  path: string,
+  // Each method infers its own schema types; `any` here lets them differ per method.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  methods: Partial<Record<DeclaredMethod, RouteDeclaration<any, any, any>>>,
+): RouteSet {
+  const hasParams = DYNAMIC_SEGMENT.test(path);
+
+  for (const [method, declaration] of Object.entries(methods)) {
+    const where = `${method} ${path}`;
+    if (!DECLARABLE.has(method)) fail(`${where}: ${method} cannot be declared`);
+    if (declaration === undefined) continue;
+    if (!ACCESS.has(declaration.access)) fail(`${where}: unknown access level`);
+    if (!declaration.rateLimit) fail(`${where}: a rate-limit policy name is required`);
+    if (hasParams && !declaration.params) fail(`${where}: path parameters need a params schema`);
+    if (method === 'GET' && declaration.body) fail(`${where}: GET cannot declare a body`);
+
+    const limit = declaration.bodyLimit;
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
+      fail(`${where}: bodyLimit must be a positive whole number of bytes`);
+    }
+  }
+
+  const declared = Object.keys(methods).filter((method) => methods[method as DeclaredMethod]);
+  const allow = [...declared, ...(declared.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].sort();
+  return { path, methods, allow: allow.join(', ') };
+}
+
+function fail(message: string): never {
+  throw new GatehouseError('ERR_ROUTE_INVALID', message);
+}
