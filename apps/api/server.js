@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 import { loadConfig } from 'gatehouse/config';
 import { runWithPeerAddress } from 'gatehouse/next';
-import { sendWebResponse } from 'gatehouse/node';
-import { HTTP_METHODS, problem } from 'gatehouse/pipeline';
+import { screenRequest, sendWebResponse } from 'gatehouse/node';
 import next from 'next';
 import pino from 'pino';
 
@@ -32,8 +31,6 @@ try {
 
 const app = next({ dev: false, dir: appDir, port: config.port });
 const handle = app.getRequestHandler();
-const knownMethods = new Set(HTTP_METHODS);
-
 try {
   await app.prepare();
 } catch (error) {
@@ -42,13 +39,12 @@ try {
 }
 
 const server = createServer((req, res) => {
-  // RFC 9110 §15.6.2: a method the server does not implement at all is a 501, not a 405.
-  if (!knownMethods.has(req.method)) {
-    const refused = problem('notImplemented', {
-      status: 501,
-      detail: `Supported methods: ${HTTP_METHODS.join(', ')}.`,
-      requestId: crypto.randomUUID(),
-    });
+  const refused = screenRequest(req);
+  if (refused) {
+    log.info(
+      { requestId: refused.headers.get('x-request-id'), status: refused.status },
+      'request screened out',
+    );
     void sendWebResponse(res, refused);
     return;
   }

@@ -5,6 +5,7 @@ import { migrate, openPostgres, openSqlite, type SqlClient } from 'gatehouse/sql
 import { getConfig } from './config';
 import { getLogger } from './log';
 import { appMigrations } from './notes/migrations';
+import { forgetProcessSingleton, processSingleton } from './process-singleton';
 import { createNoteStore, type NoteStore } from './notes/store';
 
 interface AppDatabase {
@@ -12,18 +13,17 @@ interface AppDatabase {
   readonly notes: NoteStore;
 }
 
-let ready: Promise<AppDatabase> | undefined;
-
 /**
  * The app database, migrated: PostgreSQL when `DATABASE_URL` is set, otherwise SQLite under the
  * data directory. Opened once; the server opens it at start so a bad database stops the start.
  */
 export function getAppDatabase(): Promise<AppDatabase> {
-  ready ??= open().catch((error: unknown) => {
-    ready = undefined;
-    throw error;
-  });
-  return ready;
+  return processSingleton('app-database', () =>
+    open().catch((error: unknown) => {
+      forgetProcessSingleton('app-database');
+      throw error;
+    }),
+  );
 }
 
 async function open(): Promise<AppDatabase> {

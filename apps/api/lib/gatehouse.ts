@@ -2,22 +2,20 @@ import { createGatehouse, type Gatehouse } from 'gatehouse/pipeline';
 
 import { getConfig } from './config';
 import { getLogger } from './log';
-
-let gatehouse: Gatehouse | undefined;
+import { processSingleton } from './process-singleton';
 
 /**
  * The app's one pipeline, created on first request so that `next build`, which loads every route
  * module, opens nothing and reads no configuration.
  */
 export function getGatehouse(): Gatehouse {
-  if (gatehouse) return gatehouse;
-
-  const config = getConfig();
-  gatehouse = createGatehouse({
-    logger: getLogger(),
-    trustedProxies: config.trustedProxies,
-    requestIdHeader: config.requestIdHeader,
-    bodyLimit: config.bodyLimit,
+  return processSingleton('gatehouse', () => {
+    const config = getConfig();
+    return createGatehouse({
+      logger: getLogger(),
+      trustedProxies: config.trustedProxies,
+      requestIdHeader: config.requestIdHeader,
+      bodyLimit: config.bodyLimit,
+    });
   });
-  return gatehouse;
 }

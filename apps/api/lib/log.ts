@@ -1,30 +1,30 @@
 import pino, { type Logger } from 'pino';
 
 import { getConfig } from './config';
-
-let logger: Logger | undefined;
+import { processSingleton } from './process-singleton';
 
 /**
  * The app's structured log: JSON lines on stdout. Credentials never reach it: the pipeline logs
  * no headers or bodies, and these paths are redacted should anything pass one along.
  */
 export function getLogger(): Logger {
-  logger ??= pino({
-    level: getConfig().logLevel,
-    base: { service: 'gatehouse-api' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: [
-        'password',
-        '*.password',
-        'token',
-        '*.token',
-        'headers.authorization',
-        'headers.cookie',
-        'headers["set-cookie"]',
-      ],
-      censor: '[redacted]',
-    },
-  });
-  return logger;
+  return processSingleton('logger', () =>
+    pino({
+      level: getConfig().logLevel,
+      base: { service: 'gatehouse-api' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: [
+          'password',
+          '*.password',
+          'token',
+          '*.token',
+          'headers.authorization',
+          'headers.cookie',
+          'headers["set-cookie"]',
+        ],
+        censor: '[redacted]',
+      },
+    }),
+  );
 }

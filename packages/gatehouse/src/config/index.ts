@@ -77,7 +77,8 @@ export function loadConfig(
     environment: vars.GATEHOUSE_ENV,
     port: vars.PORT,
     publicUrl: new URL(vars.GATEHOUSE_PUBLIC_URL ?? `http://localhost:${vars.PORT}`).origin,
-    dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
+    // The hint keeps bundlers from tracing the whole project into a deployment for this call.
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(/* turbopackIgnore: true */ dataDir),
     trustedProxies: parseTrustedProxies(vars.GATEHOUSE_TRUSTED_PROXIES),
     requestIdHeader: vars.GATEHOUSE_REQUEST_ID_HEADER.toLowerCase(),
     databaseUrl: vars.DATABASE_URL,

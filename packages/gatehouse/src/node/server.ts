@@ -4,6 +4,7 @@ import type { Gatehouse } from '../pipeline/gatehouse.js';
 import type { RouteSet } from '../pipeline/route.js';
 import { sendWebResponse, toWebRequest } from './adapter.js';
 import { createRouter } from './router.js';
+import { screenRequest } from './screen.js';
 
 /** Options of the `node:http` adapter. */
 export interface NodeListenerOptions {
@@ -26,6 +27,12 @@ export function createNodeListener(
   const match = createRouter(routeSets);
 
   return (req, res) => {
+    const refused = screenRequest(req);
+    if (refused) {
+      void sendWebResponse(res, refused);
+      return;
+    }
+
     const request = toWebRequest(req, options.origin);
     const peer = req.socket.remoteAddress;
     const found = match(new URL(request.url).pathname);
@@ -35,7 +42,11 @@ export function createNodeListener(
       : gatehouse.notFound(request, { peer });
 
     response.then(
-      (web) => sendWebResponse(res, web),
+      (web) => {
+        // A refused body may still be arriving; close rather than read the rest of it.
+        if (!req.complete) res.setHeader('connection', 'close');
+        return sendWebResponse(res, web);
+      },
       () => res.destroy(),
     );
   };

@@ -57,7 +57,10 @@ function setup() {
   return { logger, gatehouse };
 }
 
-function post(body: string | Uint8Array | ReadableStream, headers: Record<string, string> = {}) {
+function post(
+  body: string | Uint8Array<ArrayBuffer> | ReadableStream,
+  headers: Record<string, string> = {},
+) {
   return new Request('http://localhost/api/notes', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

@@ -1,0 +1,114 @@
+import type { SqlClient } from 'gatehouse/sql';
+
+/** A note as the API returns it; timestamps are ISO 8601 UTC strings with milliseconds. */
+export interface Note {
+  id: string;
+  title: string;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Reads and writes notes on either dialect of the app database. */
+export interface NoteStore {
+  /** Returns one page of notes, newest first (created_at desc, then id desc). */
+  list(page: { limit: number; offset: number }): Promise<Note[]>;
+  /** Returns the note with this id, or undefined when there is none. */
+  get(id: string): Promise<Note | undefined>;
+  /** Stores a new note under a random UUID and returns it. */
+  create(input: { title: string; body: string }): Promise<Note>;
+  /** Changes the given fields and updatedAt; returns the note, or undefined when there is none. */
+  update(
+    id: string,
+    patch: { title?: string | undefined; body?: string | undefined },
+  ): Promise<Note | undefined>;
+  /** Deletes the note; returns whether there was one. */
+  remove(id: string): Promise<boolean>;
+}
+
+interface NoteRow extends Record<string, unknown> {
+  id: string;
+  title: string;
+  body: string;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+const COLUMNS = 'id, title, body, created_at, updated_at';
+
+/** Creates the notes store over an app database that appMigrations have been applied to. */
+export function createNoteStore(db: SqlClient): NoteStore {
+  const get = async (id: string): Promise<Note | undefined> => {
+    const [row] = await db.query<NoteRow>(`SELECT ${COLUMNS} FROM notes WHERE id = $1`, [id]);
+    return row === undefined ? undefined : toNote(row);
+  };
+
+  return {
+    async list({ limit, offset }) {
+      // SQLite reads a negative LIMIT as "no limit"; refuse it rather than return every note.
+      if (!isCount(limit) || !isCount(offset)) {
+        throw new RangeError('limit and offset must be non-negative integers');
+      }
+      const rows = await db.query<NoteRow>(
+        `SELECT ${COLUMNS} FROM notes ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2`,
+        [limit, offset],
+      );
+      return rows.map(toNote);
+    },
+
+    get,
+
+    async create({ title, body }) {
+      // The timestamps are made here, not by the database, so both dialects store the same
+      // millisecond-precision instant the caller gets back.
+      const now = new Date().toISOString();
+      const note: Note = { id: crypto.randomUUID(), title, body, createdAt: now, updatedAt: now };
+      await db.execute(`INSERT INTO notes (${COLUMNS}) VALUES ($1, $2, $3, $4, $4)`, [
+        note.id,
+        title,
+        body,
+        now,
+      ]);
+      return note;
+    },
+
+    async update(id, { title, body }) {
+      // Nothing to change, so nothing to write: updatedAt keeps meaning "last changed".
+      if (title === undefined && body === undefined) return get(id);
+
+      // One statement, so two patches of different fields cannot overwrite each other's work.
+      const [row] = await db.query<NoteRow>(
+        `UPDATE notes SET title = COALESCE($2, title), body = COALESCE($3, body), updated_at = $4
+         WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, title ?? null, body ?? null, new Date().toISOString()],
+      );
+      return row === undefined ? undefined : toNote(row);
+    },
+
+    async remove(id) {
+      const { rowCount } = await db.execute('DELETE FROM notes WHERE id = $1', [id]);
+      return rowCount > 0;
+    },
+  };
+}
+
+function toNote(row: NoteRow): Note {
+  return {
+    id: row.id,
+    title: row.title,
+    body: row.body,
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+// node-postgres parses timestamptz into a Date; SQLite hands back the ISO text that was stored.
+function toIso(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string') return new Date(value).toISOString();
+  throw new TypeError(`Unexpected timestamp value of type ${typeof value}`);
+}
+
+function isCount(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}

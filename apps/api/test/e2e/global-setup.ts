@@ -1,0 +1,110 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { TestProject } from 'vitest/node';
+
+import { createTestDatabase } from '../../../../packages/gatehouse/test/support/postgres.js';
+
+/** One running instance of the reference API, as the tests see it. */
+export interface ServerUnderTest {
+  readonly name: 'sqlite' | 'postgres';
+  readonly url: string;
+  readonly logFile: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    servers: ServerUnderTest[];
+  }
+}
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(),
+      );
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 240_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(`${url}/api/health`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no answer from ${url}/api/health`);
+}
+
+/**
+ * Starts the reference API the way a user does, with `npm start` (which builds when needed):
+ * once on the embedded SQLite default and once on a fresh PostgreSQL database.
+ */
+export default async function setup(project: TestProject) {
+  const work = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
+  const database = await createTestDatabase();
+  const children: ChildProcess[] = [];
+  const servers: ServerUnderTest[] = [];
+
+  // Build first, alone, so the two servers do not race to build.
+  const build = spawnSync(process.execPath, [join(root, 'scripts/build-if-needed.mjs')], {
+    stdio: 'inherit',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  if (build.status !== 0) throw new Error('the reference API did not build');
+
+  const variants = [
+    { name: 'sqlite' as const, env: {} },
+    { name: 'postgres' as const, env: { DATABASE_URL: database.url } },
+  ];
+  for (const variant of variants) {
+    const port = await freePort();
+    const logFile = join(work, `${variant.name}.log`);
+    const log = openSync(logFile, 'a');
+    const child = spawn(process.execPath, [join(root, 'scripts/start.mjs')], {
+      cwd: root,
+      stdio: ['ignore', log, log],
+      env: {
+        ...process.env,
+        ...variant.env,
+        PORT: String(port),
+        GATEHOUSE_DATA_DIR: join(work, `${variant.name}-data`),
+        LOG_LEVEL: 'info',
+      },
+    });
+    children.push(child);
+
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHealth(url, child);
+    servers.push({ name: variant.name, url, logFile });
+  }
+
+  project.provide('servers', servers);
+
+  return async () => {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(
+      children.map((child) =>
+        child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined,
+      ),
+    );
+    await database.drop();
+    rmSync(work, { recursive: true, force: true });
+  };
+}
