@@ -1,10 +1,25 @@
 /**
  * Runs once when the server starts: opens and migrates the app database, so a bad configuration
- * or an unreachable database fails the start instead of the first request.
+ * or an unreachable database fails the start instead of the first request. The production server
+ * (`server.js`) leaves a start-up signal on `globalThis` and waits for it before it listens.
  */
+interface StartupSignal {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 export async function register(): Promise<void> {
   if (process.env['NEXT_RUNTIME'] !== 'nodejs') return;
 
-  const { getAppDatabase } = await import('./lib/db');
-  await getAppDatabase();
+  const signal = (globalThis as Record<symbol, StartupSignal | undefined>)[
+    Symbol.for('gatehouse.api.startup')
+  ];
+  try {
+    const { getAppDatabase } = await import('./lib/db');
+    await getAppDatabase();
+    signal?.resolve();
+  } catch (error) {
+    if (!signal) throw error;
+    signal.reject(error);
+  }
 }

@@ -29,10 +29,16 @@ try {
   process.exit(2);
 }
 
+// instrumentation.ts settles this once the app database is open and migrated.
+const started = new Promise((resolve, reject) => {
+  globalThis[Symbol.for('gatehouse.api.startup')] = { resolve, reject };
+});
+
 const app = next({ dev: false, dir: appDir, port: config.port });
 const handle = app.getRequestHandler();
 try {
   await app.prepare();
+  await started;
 } catch (error) {
   log.fatal({ err: error }, 'the app failed to start');
   process.exit(1);
