@@ -28,6 +28,34 @@ export interface GatehouseConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Default request body limit in bytes. */
   readonly bodyLimit: number;
+  /** Redis URL for shared state (sessions when `auth.sessionStore` is `redis`). */
+  readonly redisUrl: string | undefined;
+  readonly auth: AuthConfig;
+  readonly mail: MailConfig;
+}
+
+/** Settings of the authentication layer. */
+export interface AuthConfig {
+  /** Access-token lifetime; more than 15 minutes refuses to start in production. */
+  readonly accessTokenSeconds: number;
+  /** Leeway for clock differences when checking `exp`, `nbf` and `iat`; at most 60 s. */
+  readonly clockToleranceSeconds: number;
+  /** Absolute lifetime of a login's refresh family. */
+  readonly sessionLifetimeSeconds: number;
+  /** A refresh family unused this long expires. */
+  readonly sessionIdleSeconds: number;
+  /** Window in which a just-rotated refresh token still yields the same successor. */
+  readonly refreshGraceSeconds: number;
+  /** Where refresh families live: the app database, or Redis (`REDIS_URL`). */
+  readonly sessionStore: 'database' | 'redis';
+  /** Let refresh and logout accept requests with neither `Origin` nor `Sec-Fetch-Site`. */
+  readonly allowNonBrowserClients: boolean;
+}
+
+/** How mail leaves: files in `<dataDir>/outbox` by default, SMTP when `smtpUrl` is set. */
+export interface MailConfig {
+  readonly smtpUrl: string | undefined;
+  readonly from: string;
 }
 
 const Environment = z.object({
@@ -43,6 +71,21 @@ const Environment = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GATEHOUSE_BODY_LIMIT: z.coerce.number().int().min(1).max(50_000_000).default(100_000),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  GATEHOUSE_ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(86_400).default(600),
+  GATEHOUSE_CLOCK_TOLERANCE: z.coerce.number().int().min(0).max(60).default(5),
+  GATEHOUSE_SESSION_LIFETIME: z.coerce.number().int().min(60).max(31_536_000).default(2_592_000),
+  GATEHOUSE_SESSION_IDLE: z.coerce.number().int().min(60).max(31_536_000).default(604_800),
+  GATEHOUSE_REFRESH_GRACE: z.coerce.number().int().min(0).max(60).default(10),
+  GATEHOUSE_SESSION_STORE: z.enum(['database', 'redis']).default('database'),
+  GATEHOUSE_ALLOW_NON_BROWSER_CLIENTS: z.enum(['true', 'false']).default('false'),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  GATEHOUSE_MAIL_FROM: z
+    .string()
+    .min(3)
+    .max(200)
+    .regex(/^[^\r\n]*$/)
+    .optional(),
 });
 
 /** Options of `loadConfig`. */
@@ -73,10 +116,11 @@ export function loadConfig(
 
   const vars = parsed.data;
   const dataDir = vars.GATEHOUSE_DATA_DIR ?? options.defaultDataDir ?? '.data';
+  const publicUrl = new URL(vars.GATEHOUSE_PUBLIC_URL ?? `http://localhost:${vars.PORT}`).origin;
   const config: GatehouseConfig = {
     environment: vars.GATEHOUSE_ENV,
     port: vars.PORT,
-    publicUrl: new URL(vars.GATEHOUSE_PUBLIC_URL ?? `http://localhost:${vars.PORT}`).origin,
+    publicUrl,
     // The hint keeps bundlers from tracing the whole project into a deployment for this call.
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(/* turbopackIgnore: true */ dataDir),
     trustedProxies: parseTrustedProxies(vars.GATEHOUSE_TRUSTED_PROXIES),
@@ -84,7 +128,25 @@ export function loadConfig(
     databaseUrl: vars.DATABASE_URL,
     logLevel: vars.LOG_LEVEL,
     bodyLimit: vars.GATEHOUSE_BODY_LIMIT,
+    redisUrl: vars.REDIS_URL,
+    auth: {
+      accessTokenSeconds: vars.GATEHOUSE_ACCESS_TOKEN_TTL,
+      clockToleranceSeconds: vars.GATEHOUSE_CLOCK_TOLERANCE,
+      sessionLifetimeSeconds: vars.GATEHOUSE_SESSION_LIFETIME,
+      sessionIdleSeconds: vars.GATEHOUSE_SESSION_IDLE,
+      refreshGraceSeconds: vars.GATEHOUSE_REFRESH_GRACE,
+      sessionStore: vars.GATEHOUSE_SESSION_STORE,
+      allowNonBrowserClients: vars.GATEHOUSE_ALLOW_NON_BROWSER_CLIENTS === 'true',
+    },
+    mail: {
+      smtpUrl: vars.SMTP_URL,
+      from: vars.GATEHOUSE_MAIL_FROM ?? `Gatehouse <no-reply@${new URL(publicUrl).hostname}>`,
+    },
   };
+
+  if (config.auth.sessionStore === 'redis' && config.redisUrl === undefined) {
+    throw new GatehouseError('ERR_CONFIG_INVALID', 'GATEHOUSE_SESSION_STORE=redis needs REDIS_URL');
+  }
 
   if (config.environment === 'production') refuseUnsafe(config, vars.GATEHOUSE_PUBLIC_URL);
   return config;
@@ -103,6 +165,12 @@ function refuseUnsafe(config: GatehouseConfig, publicUrl: string | undefined): v
       'GATEHOUSE_PUBLIC_URL must use https in production',
     );
   }
+  if (config.auth.accessTokenSeconds > 900) {
+    throw new GatehouseError(
+      'ERR_CONFIG_UNSAFE',
+      'GATEHOUSE_ACCESS_TOKEN_TTL must be at most 900 seconds (15 minutes) in production',
+    );
+  }
 }
 
 /** The configuration with nothing secret in it, for `gatehouse config` and start-up logs. */
@@ -110,6 +178,11 @@ export function describeConfig(config: GatehouseConfig): Record<string, unknown>
   return {
     ...config,
     databaseUrl: config.databaseUrl === undefined ? undefined : redactUrl(config.databaseUrl),
+    redisUrl: config.redisUrl === undefined ? undefined : redactUrl(config.redisUrl),
+    mail: {
+      ...config.mail,
+      smtpUrl: config.mail.smtpUrl === undefined ? undefined : redactUrl(config.mail.smtpUrl),
+    },
   };
 }
 

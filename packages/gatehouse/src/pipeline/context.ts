@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/types.js';
 import type { Logger } from './logger.js';
 import { problem, type ProblemDetails, type ProblemKind } from './problem.js';
 
@@ -7,17 +8,24 @@ export interface RequestContext {
   readonly requestId: string;
   /** The client address under the trusted-proxy rules; `undefined` when it cannot be known. */
   readonly clientIp: string | undefined;
+  /** The verified caller, once the route's access check has passed; `undefined` on public routes. */
+  readonly principal: Principal | undefined;
   /** The logger, with every line carrying the request id. */
   readonly log: Logger;
   /** A problem response carrying this request's id. */
   problem(kind: ProblemKind, details: Omit<ProblemDetails, 'requestId'>): Response;
 }
 
+/** The context as the pipeline holds it: the access check records the caller. */
+export interface PipelineContext extends RequestContext {
+  principal: Principal | undefined;
+}
+
 export function createRequestContext(
   requestId: string,
   clientIp: string | undefined,
   logger: Logger,
-): RequestContext {
+): PipelineContext {
   const bind = (fields: Record<string, unknown>) => ({ requestId, ...fields });
   const log: Logger = {
     info: (fields, message) => logger.info(bind(fields), message),
@@ -28,6 +36,7 @@ export function createRequestContext(
   return {
     requestId,
     clientIp,
+    principal: undefined,
     log,
     problem: (kind, details) => problem(kind, { ...details, requestId }),
   };

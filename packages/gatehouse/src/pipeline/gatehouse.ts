@@ -1,9 +1,11 @@
 import { GatehouseError } from '../errors.js';
-import type { ValidationIssue } from '../validation/issues.js';
-import { checkRequest, type Refusal } from '../validation/request.js';
+import { checkRequest } from '../validation/request.js';
+import { checkAccess, type Authenticator } from './access.js';
 import { createClientIpResolver, isTrustedPeer, type TrustedProxies } from './client-ip.js';
-import { createRequestContext, type RequestContext } from './context.js';
+import type { CrossSitePolicy } from './cross-site.js';
+import { createRequestContext, type PipelineContext } from './context.js';
 import { silentLogger, type Logger } from './logger.js';
+import { refusalProblem, refuseCrossSite } from './refusals.js';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id.js';
 import type { DeclaredMethod, RouteDeclaration, RouteSet } from './route.js';
 
@@ -23,6 +25,10 @@ export interface GatehouseOptions {
   readonly bodyLimit?: number;
   /** Deepest nesting of objects and arrays accepted in a JSON body. @default 32 */
   readonly maxJsonDepth?: number;
+  /** Verifies callers of `user` and `admin` routes; without one, such routes answer 500. */
+  readonly authenticator?: Authenticator;
+  /** Origins that may call `sameSiteOnly` routes; without it, such routes answer 500. */
+  readonly crossSite?: CrossSitePolicy;
 }
 
 /** What an adapter knows about a request beyond the `Request` itself. */
@@ -58,7 +64,7 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
   async function run(
     request: Request,
     transport: Transport,
-    respond: (ctx: RequestContext, url: URL) => Promise<Response>,
+    respond: (ctx: PipelineContext, url: URL) => Promise<Response>,
   ): Promise<Response> {
     const started = performance.now();
     const url = new URL(request.url);
@@ -82,8 +88,16 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
 
     response = withHeader(response, REQUEST_ID_HEADER, requestId);
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
+    const userId = ctx.principal?.userId;
     ctx.log.info(
-      { method: request.method, path: url.pathname, status: response.status, durationMs, clientIp },
+      {
+        method: request.method,
+        path: url.pathname,
+        status: response.status,
+        durationMs,
+        clientIp,
+        userId,
+      },
       'request',
     );
     return response;
@@ -93,7 +107,7 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     routes: RouteSet,
     request: Request,
     transport: Transport,
-    ctx: RequestContext,
+    ctx: PipelineContext,
     url: URL,
   ) {
     const method = request.method.toUpperCase();
@@ -110,6 +124,15 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
       return refused;
     }
 
+    if (declaration.sameSiteOnly) {
+      const refused = refuseCrossSite(request, ctx, options.crossSite);
+      if (refused) return refused;
+    }
+
+    const access = await checkAccess(declaration.access, request, ctx, options.authenticator);
+    if (!access.ok) return access.response;
+    ctx.principal = access.principal;
+
     const checked = await checkRequest(request, url, transport.params ?? {}, {
       params: declaration.params,
       query: declaration.query,
@@ -120,7 +143,15 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     if (!checked.ok) return refusalProblem(ctx, checked.refusal, method);
 
     const { params, query, body } = checked.value;
-    const response = await declaration.handler({ request, params, query, body, ctx } as never);
+    const { principal } = access;
+    const response = await declaration.handler({
+      request,
+      principal,
+      params,
+      query,
+      body,
+      ctx,
+    } as never);
     if (!(response instanceof Response)) {
       throw new GatehouseError(
         'ERR_ROUTE_INVALID',
@@ -149,38 +180,6 @@ function declarationFor(routes: RouteSet, method: string): RouteDeclaration | un
   if (method === 'HEAD') return routes.methods.GET;
   if (method === 'OPTIONS') return undefined;
   return routes.methods[method as DeclaredMethod];
-}
-
-function refusalProblem(ctx: RequestContext, refusal: Refusal, method: string): Response {
-  switch (refusal.status) {
-    case 400:
-      return ctx.problem('invalidRequest', {
-        status: 400,
-        detail: describeIssues(refusal.issues),
-        errors: refusal.issues,
-      });
-    case 413:
-      return ctx.problem('payloadTooLarge', {
-        status: 413,
-        detail: `The request body is larger than ${refusal.limit} bytes.`,
-      });
-    case 415: {
-      const response = ctx.problem('unsupportedMediaType', {
-        status: 415,
-        detail: 'Send the body as application/json in UTF-8.',
-      });
-      // RFC 9110 §15.5.16: say which media types would have been accepted.
-      if (method === 'POST') response.headers.set('accept-post', 'application/json');
-      if (method === 'PATCH') response.headers.set('accept-patch', 'application/json');
-      return response;
-    }
-  }
-}
-
-function describeIssues(issues: readonly ValidationIssue[]): string {
-  return issues.length === 1
-    ? 'One part of the request is not valid.'
-    : `${issues.length} parts of the request are not valid.`;
 }
 
 function withHeader(response: Response, name: string, value: string): Response {

@@ -3,6 +3,7 @@
  * and RFC 9457 problem details.
  * @module
  */
+export { checkAccess, type AccessDecision, type Authenticator } from './access.js';
 export {
   createClientIpResolver,
   normalizeIp,
@@ -11,6 +12,7 @@ export {
   type TrustedProxies,
 } from './client-ip.js';
 export { type RequestContext } from './context.js';
+export { checkCrossSite, type CrossSitePolicy, type CrossSiteVerdict } from './cross-site.js';
 export {
   createGatehouse,
   type Gatehouse,

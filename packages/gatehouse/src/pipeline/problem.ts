@@ -6,6 +6,8 @@ import type { ValidationIssue } from '../validation/issues.js';
  */
 export const problemTypes = {
   invalidRequest: { type: 'urn:gatehouse:problem:invalid-request', title: 'Invalid request' },
+  unauthorized: { type: 'urn:gatehouse:problem:unauthorized', title: 'Unauthorized' },
+  forbidden: { type: 'urn:gatehouse:problem:forbidden', title: 'Forbidden' },
   notFound: { type: 'urn:gatehouse:problem:not-found', title: 'Not found' },
   methodNotAllowed: {
     type: 'urn:gatehouse:problem:method-not-allowed',

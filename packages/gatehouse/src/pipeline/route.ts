@@ -1,5 +1,6 @@
 import type { output, ZodType } from 'zod';
 
+import type { Principal } from '../auth/types.js';
 import { GatehouseError } from '../errors.js';
 import type { RequestContext } from './context.js';
 
@@ -11,16 +12,18 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 export type DeclaredMethod = Exclude<HttpMethod, 'HEAD' | 'OPTIONS'>;
 
 /**
- * Who may call a route. The authentication layer adds `user` and `admin`, the origin layer
- * `internal`; a route declares its access now and keeps the declaration when those land.
+ * Who may call a route: anyone (`public`), any signed-in user (`user`, which admins pass too),
+ * or admins only (`admin`). The origin layer adds `internal` for signed service calls.
  */
-export type Access = 'public';
+export type Access = 'public' | 'user' | 'admin';
 
 type Parsed<S> = S extends ZodType ? output<S> : Record<string, never>;
 
 /** What a handler receives: the request, its validated parts, and the request context. */
-export interface HandlerInput<P, Q, B> {
+export interface HandlerInput<P, Q, B, A extends Access = Access> {
   readonly request: Request;
+  /** The verified caller; always present on `user` and `admin` routes, absent on `public` ones. */
+  readonly principal: A extends 'public' ? undefined : Principal;
   readonly params: Parsed<P>;
   readonly query: Parsed<Q>;
   readonly body: B extends ZodType ? output<B> : undefined;
@@ -35,10 +38,17 @@ export interface RouteDeclaration<
   P extends ZodType | undefined = ZodType | undefined,
   Q extends ZodType | undefined = ZodType | undefined,
   B extends ZodType | undefined = ZodType | undefined,
+  A extends Access = Access,
 > {
-  readonly access: Access;
+  readonly access: A;
   /** Name of the rate-limit policy that applies, in addition to the global ones. */
   readonly rateLimit: string;
+  /**
+   * Refuse cross-site requests (Fetch Metadata, then an exact `Origin` match against the
+   * pipeline's `crossSite.origins`). For endpoints that act on cookies.
+   * @default false
+   */
+  readonly sameSiteOnly?: boolean;
   /** Audit action recorded for this route, such as `note.create`. */
   readonly audit?: string;
   readonly params?: P;
@@ -51,7 +61,7 @@ export interface RouteDeclaration<
    * @default the pipeline's `bodyLimit` (100 kB)
    */
   readonly bodyLimit?: number;
-  handler(input: HandlerInput<P, Q, B>): Response | Promise<Response>;
+  handler(input: HandlerInput<P, Q, B, A>): Response | Promise<Response>;
 }
 
 /**
@@ -65,7 +75,8 @@ export function route<
   P extends ZodType | undefined = undefined,
   Q extends ZodType | undefined = undefined,
   B extends ZodType | undefined = undefined,
->(declaration: RouteDeclaration<P, Q, B>): RouteDeclaration<P, Q, B> {
+  A extends Access = Access,
+>(declaration: RouteDeclaration<P, Q, B, A>): RouteDeclaration<P, Q, B, A> {
   return declaration;
 }
 
@@ -78,7 +89,7 @@ export interface RouteSet {
 }
 
 const DECLARABLE = new Set<string>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-const ACCESS = new Set<string>(['public']);
+const ACCESS = new Set<string>(['public', 'user', 'admin']);
 const DYNAMIC_SEGMENT = /\[(?:\.\.\.)?[A-Za-z_][A-Za-z0-9_]*\]/;
 
 /**
@@ -89,9 +100,7 @@ const DYNAMIC_SEGMENT = /\[(?:\.\.\.)?[A-Za-z_][A-Za-z0-9_]*\]/;
  */
 export function defineRoutes(
   path: string,
-  // Each method infers its own schema types; `any` here lets them differ per method.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  methods: Partial<Record<DeclaredMethod, RouteDeclaration<any, any, any>>>,
+  methods: Partial<Record<DeclaredMethod, RouteDeclaration>>,
 ): RouteSet {
   const hasParams = DYNAMIC_SEGMENT.test(path);
 
