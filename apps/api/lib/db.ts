@@ -1,16 +1,17 @@
 import { join } from 'node:path';
 
+import { accountMigrations, sessionMigrations } from 'gatehouse/auth';
 import { migrate, openPostgres, openSqlite, type SqlClient } from 'gatehouse/sql';
 
 import { getConfig } from './config';
 import { getLogger } from './log';
 import { appMigrations } from './notes/migrations';
 import { forgetProcessSingleton, processSingleton } from './process-singleton';
-import { createNoteStore, type NoteStore } from './notes/store';
+import { createNoteStore, type NoteStores } from './notes/store';
 
 interface AppDatabase {
   readonly db: SqlClient;
-  readonly notes: NoteStore;
+  readonly notes: NoteStores;
 }
 
 /**
@@ -32,7 +33,13 @@ async function open(): Promise<AppDatabase> {
     ? openPostgres(config.databaseUrl)
     : openSqlite(join(config.dataDir, 'app.db'));
 
-  const applied = await migrate(db, appMigrations);
+  const applied = await migrate(db, [...accountMigrations, ...sessionMigrations, ...appMigrations]);
   getLogger().info({ dialect: db.dialect, applied }, 'app database ready');
   return { db, notes: createNoteStore(db) };
+}
+
+/** The notes of one account: the only way routes reach notes, so every query is owner-scoped. */
+export async function notesOf(userId: string) {
+  const { notes } = await getAppDatabase();
+  return notes.forOwner(userId);
 }

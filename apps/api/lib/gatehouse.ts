@@ -1,5 +1,7 @@
+import { createBearerAuthenticator } from 'gatehouse/auth';
 import { createGatehouse, type Gatehouse } from 'gatehouse/pipeline';
 
+import { getAuth } from './auth';
 import { getConfig } from './config';
 import { getLogger } from './log';
 import { processSingleton } from './process-singleton';
@@ -8,14 +10,21 @@ import { processSingleton } from './process-singleton';
  * The app's one pipeline, created on first request so that `next build`, which loads every route
  * module, opens nothing and reads no configuration.
  */
-export function getGatehouse(): Gatehouse {
-  return processSingleton('gatehouse', () => {
+export function getGatehouse(): Promise<Gatehouse> {
+  return processSingleton('gatehouse', async () => {
     const config = getConfig();
+    const { verifier } = await getAuth();
+
     return createGatehouse({
       logger: getLogger(),
       trustedProxies: config.trustedProxies,
       requestIdHeader: config.requestIdHeader,
       bodyLimit: config.bodyLimit,
+      authenticator: createBearerAuthenticator(verifier),
+      crossSite: {
+        origins: [config.publicUrl],
+        allowNonBrowserClients: config.auth.allowNonBrowserClients,
+      },
     });
   });
 }

@@ -29,4 +29,17 @@ export const appMigrations: readonly Migration[] = [
       CREATE INDEX notes_newest_first ON notes (created_at DESC, id DESC);
     `,
   },
+  {
+    // Notes belong to the account that wrote them; notes written before accounts existed
+    // have no owner and are visible to nobody.
+    id: '0002_note_owners',
+    sqlite: `
+      ALTER TABLE notes ADD COLUMN owner_id TEXT;
+      CREATE INDEX notes_by_owner ON notes (owner_id, created_at DESC, id DESC);
+    `,
+    postgres: `
+      ALTER TABLE notes ADD COLUMN owner_id text;
+      CREATE INDEX notes_by_owner ON notes (owner_id, created_at DESC, id DESC);
+    `,
+  },
 ];

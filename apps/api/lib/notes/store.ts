@@ -9,7 +9,7 @@ export interface Note {
   updatedAt: string;
 }
 
-/** Reads and writes notes on either dialect of the app database. */
+/** The notes of one owner, on either dialect of the app database. Other owners' notes do not exist here. */
 export interface NoteStore {
   /** Returns one page of notes, newest first (created_at desc, then id desc). */
   list(page: { limit: number; offset: number }): Promise<Note[]>;
@@ -36,10 +36,22 @@ interface NoteRow extends Record<string, unknown> {
 
 const COLUMNS = 'id, title, body, created_at, updated_at';
 
-/** Creates the notes store over an app database that appMigrations have been applied to. */
-export function createNoteStore(db: SqlClient): NoteStore {
+/** Notes by owner: every query of a `NoteStore` is scoped to the owner it was made for. */
+export interface NoteStores {
+  forOwner(ownerId: string): NoteStore;
+}
+
+/** Creates the notes stores over an app database that appMigrations have been applied to. */
+export function createNoteStore(db: SqlClient): NoteStores {
+  return { forOwner: (ownerId) => ownerStore(db, ownerId) };
+}
+
+function ownerStore(db: SqlClient, owner: string): NoteStore {
   const get = async (id: string): Promise<Note | undefined> => {
-    const [row] = await db.query<NoteRow>(`SELECT ${COLUMNS} FROM notes WHERE id = $1`, [id]);
+    const [row] = await db.query<NoteRow>(
+      `SELECT ${COLUMNS} FROM notes WHERE id = $1 AND owner_id = $2`,
+      [id, owner],
+    );
     return row === undefined ? undefined : toNote(row);
   };
 
@@ -50,8 +62,9 @@ export function createNoteStore(db: SqlClient): NoteStore {
         throw new RangeError('limit and offset must be non-negative integers');
       }
       const rows = await db.query<NoteRow>(
-        `SELECT ${COLUMNS} FROM notes ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2`,
-        [limit, offset],
+        `SELECT ${COLUMNS} FROM notes WHERE owner_id = $3
+         ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2`,
+        [limit, offset, owner],
       );
       return rows.map(toNote);
     },
@@ -63,11 +76,12 @@ export function createNoteStore(db: SqlClient): NoteStore {
       // millisecond-precision instant the caller gets back.
       const now = new Date().toISOString();
       const note: Note = { id: crypto.randomUUID(), title, body, createdAt: now, updatedAt: now };
-      await db.execute(`INSERT INTO notes (${COLUMNS}) VALUES ($1, $2, $3, $4, $4)`, [
+      await db.execute(`INSERT INTO notes (${COLUMNS}, owner_id) VALUES ($1, $2, $3, $4, $4, $5)`, [
         note.id,
         title,
         body,
         now,
+        owner,
       ]);
       return note;
     },
@@ -79,14 +93,17 @@ export function createNoteStore(db: SqlClient): NoteStore {
       // One statement, so two patches of different fields cannot overwrite each other's work.
       const [row] = await db.query<NoteRow>(
         `UPDATE notes SET title = COALESCE($2, title), body = COALESCE($3, body), updated_at = $4
-         WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, title ?? null, body ?? null, new Date().toISOString()],
+         WHERE id = $1 AND owner_id = $5 RETURNING ${COLUMNS}`,
+        [id, title ?? null, body ?? null, new Date().toISOString(), owner],
       );
       return row === undefined ? undefined : toNote(row);
     },
 
     async remove(id) {
-      const { rowCount } = await db.execute('DELETE FROM notes WHERE id = $1', [id]);
+      const { rowCount } = await db.execute('DELETE FROM notes WHERE id = $1 AND owner_id = $2', [
+        id,
+        owner,
+      ]);
       return rowCount > 0;
     },
   };

@@ -2,23 +2,29 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { launchChromium } from './browser.js';
-import { embedded, sendJson } from './support.js';
+import { bearer, embedded, sendJson, signIn, type Session } from './support.js';
 
 let browser: Browser;
 let page: Page;
 const posts: string[] = [];
+const email = `browser-${crypto.randomUUID()}@example.test`;
+const password = 'a passphrase typed in Chromium';
+let apiSession: Session;
 
 beforeAll(async () => {
+  const registered = await sendJson(embedded.url, '/api/auth/register', 'POST', {
+    email,
+    password,
+  });
+  expect(registered.status).toBe(201);
+  apiSession = await signIn(embedded.url, email, password);
+
   browser = await launchChromium();
   page = await browser.newPage();
   page.on('request', (request) => {
-    if (request.method() === 'POST') posts.push(request.url());
+    if (request.method() === 'POST') posts.push(new URL(request.url()).pathname);
   });
   await page.goto(`${embedded.url}/notes/new`);
-  // Hydrated once React has attached its handlers to the form.
-  await page.waitForFunction(() =>
-    Object.keys(document.querySelector('form') ?? {}).some((key) => key.startsWith('__react')),
-  );
 });
 
 afterAll(async () => {
@@ -31,6 +37,36 @@ async function submit(title: string, body: string) {
   await page.click('button[type=submit]');
 }
 
+describe('signing in, in Chromium', () => {
+  it('asks to sign in when there is no session, and refuses a malformed address without a request', async () => {
+    await page.waitForSelector('form[aria-label="Sign in"]');
+    posts.length = 0;
+    await page.fill('#email', 'not-an-address');
+    await page.fill('#password', password);
+    await page.click('button[type=submit]');
+
+    await page.waitForFunction(() => document.querySelector('.error')?.textContent !== '');
+    expect(posts).toEqual([]);
+  });
+
+  it('signs in, and the refresh cookie is stored httpOnly, Secure and SameSite=Strict', async () => {
+    await page.fill('#email', email);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('form[aria-label="New note"]');
+
+    const cookies = await page.context().cookies();
+    const refresh = cookies.find((cookie) => cookie.name === '__Host-gatehouse-refresh');
+    expect(refresh).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
+    expect(await page.evaluate(() => document.cookie)).not.toContain('gatehouse-refresh');
+  });
+
+  it('resumes the session from the cookie after a reload', async () => {
+    await page.reload();
+    await page.waitForSelector('form[aria-label="New note"]');
+    expect(posts).toContain('/api/auth/refresh');
+  });
+});
+
 describe('the new-note form, in Chromium', () => {
   it('refuses an empty title before submitting, with the message the API returns', async () => {
     posts.length = 0;
@@ -38,7 +74,13 @@ describe('the new-note form, in Chromium', () => {
     await page.waitForFunction(() => document.querySelector('#title-error')?.textContent !== '');
 
     const shown = await page.textContent('#title-error');
-    const api = await sendJson(embedded.url, '/api/notes', 'POST', { title: '   ', body: 'x' });
+    const api = await sendJson(
+      embedded.url,
+      '/api/notes',
+      'POST',
+      { title: '   ', body: 'x' },
+      bearer(apiSession),
+    );
     const apiMessage = ((await api.json()) as { errors: { message: string }[] }).errors[0]?.message;
 
     expect(shown).toBe('Give the note a title.');
@@ -53,10 +95,16 @@ describe('the new-note form, in Chromium', () => {
       /200/.test(document.querySelector('#title-error')?.textContent ?? ''),
     );
 
-    const api = await sendJson(embedded.url, '/api/notes', 'POST', {
-      title: 't'.repeat(201),
-      body: '',
-    });
+    const api = await sendJson(
+      embedded.url,
+      '/api/notes',
+      'POST',
+      {
+        title: 't'.repeat(201),
+        body: '',
+      },
+      bearer(apiSession),
+    );
     const apiMessage = ((await api.json()) as { errors: { message: string }[] }).errors[0]?.message;
 
     expect(await page.textContent('#title-error')).toBe(apiMessage);
@@ -72,7 +120,7 @@ describe('the new-note form, in Chromium', () => {
 
     const status = (await page.textContent('.status')) ?? '';
     const id = /Saved as ([0-9a-f-]{36})/.exec(status)?.[1];
-    expect(posts).toEqual([`${embedded.url}/api/notes`]);
+    expect(posts).toEqual(['/api/notes']);
     expect(await page.textContent('#title-error')).toBe('');
 
     const stored = await fetch(`${embedded.url}/api/notes/${id}`);

@@ -11,9 +11,12 @@ import { createTestDatabase } from '../../../../packages/gatehouse/test/support/
 
 /** One running instance of the reference API, as the tests see it. */
 export interface ServerUnderTest {
-  readonly name: 'sqlite' | 'postgres';
+  /** `postgres` and `postgres-b` are two instances sharing one database, key directory and Redis. */
+  readonly name: 'sqlite' | 'postgres' | 'postgres-b';
   readonly url: string;
   readonly logFile: string;
+  /** The environment it runs with, for CLI calls against the same deployment. */
+  readonly env: Record<string, string>;
 }
 
 declare module 'vitest' {
@@ -69,30 +72,40 @@ export default async function setup(project: TestProject) {
   });
   if (build.status !== 0) throw new Error('the reference API did not build');
 
+  // The two PostgreSQL instances share everything a scaled-out deployment shares: the app
+  // database, the signing keys and Redis for refresh sessions.
+  const shared = {
+    DATABASE_URL: database.url,
+    GATEHOUSE_DATA_DIR: join(work, 'postgres-data'),
+    GATEHOUSE_SESSION_STORE: 'redis',
+    REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+  };
   const variants = [
-    { name: 'sqlite' as const, env: {} },
-    { name: 'postgres' as const, env: { DATABASE_URL: database.url } },
+    { name: 'sqlite' as const, env: { GATEHOUSE_DATA_DIR: join(work, 'sqlite-data') } },
+    { name: 'postgres' as const, env: shared },
+    { name: 'postgres-b' as const, env: shared },
   ];
   for (const variant of variants) {
     const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
     const logFile = join(work, `${variant.name}.log`);
     const log = openSync(logFile, 'a');
+    const env = {
+      ...variant.env,
+      PORT: String(port),
+      GATEHOUSE_PUBLIC_URL: url,
+      GATEHOUSE_REFRESH_GRACE: '2',
+      LOG_LEVEL: 'info',
+    };
     const child = spawn(process.execPath, [join(root, 'scripts/start.mjs')], {
       cwd: root,
       stdio: ['ignore', log, log],
-      env: {
-        ...process.env,
-        ...variant.env,
-        PORT: String(port),
-        GATEHOUSE_DATA_DIR: join(work, `${variant.name}-data`),
-        LOG_LEVEL: 'info',
-      },
+      env: { ...process.env, ...env },
     });
     children.push(child);
 
-    const url = `http://127.0.0.1:${port}`;
     await waitForHealth(url, child);
-    servers.push({ name: variant.name, url, logFile });
+    servers.push({ name: variant.name, url, logFile, env });
   }
 
   project.provide('servers', servers);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { embedded, logLines, sendJson } from './support.js';
+import { bearer, embedded, logLines, sendJson, signUp } from './support.js';
 
 async function settle() {
   await new Promise((resolve) => setTimeout(resolve, 200));
@@ -29,7 +29,18 @@ describe('the server log', () => {
   });
 
   it('never contains request bodies, queries or credentials', async () => {
-    await sendJson(embedded.url, '/api/notes', 'POST', { title: 'canary-title-7731', body: 'x' });
+    const session = await signUp(embedded.url, 'canary-password-7731');
+    await sendJson(
+      embedded.url,
+      '/api/notes',
+      'POST',
+      { title: 'canary-title-7731', body: 'x' },
+      bearer(session),
+    );
+    await sendJson(embedded.url, '/api/auth/login', 'POST', {
+      email: session.email,
+      password: 'canary-wrong-7731',
+    });
     await fetch(`${embedded.url}/api/notes?token=canary-query-7731`, {
       headers: { authorization: 'Bearer canary-token-7731', cookie: 'sid=canary-cookie-7731' },
     });
@@ -37,5 +48,7 @@ describe('the server log', () => {
 
     const text = JSON.stringify(logLines(embedded.logFile));
     expect(text).not.toContain('canary');
+    expect(text).not.toContain(session.accessToken);
+    expect(text).not.toContain(session.cookie.split('=')[1]);
   });
 });

@@ -1,13 +1,25 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { servers } from './support.js';
+import { databases, signUp } from './support.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 const pathArbitrary = fc.oneof(
   fc.constant('/api/health'),
   fc.constant('/api/notes'),
+  fc.constant('/api/me'),
+  fc.constant('/api/admin/users'),
+  fc.constantFrom(
+    '/api/auth/register',
+    '/api/auth/login',
+    '/api/auth/refresh',
+    '/api/auth/logout',
+    '/api/auth/password',
+    '/api/auth/password/forgot',
+    '/api/auth/password/reset',
+    '/.well-known/jwks.json',
+  ),
   fc.uuid().map((id) => `/api/notes/${id}`),
   fc.string({ maxLength: 40 }).map((id) => `/api/notes/${encodeURIComponent(id) || 'x'}`),
   fc.string({ maxLength: 20 }).map((rest) => `/api/${encodeURIComponent(rest)}/more`),
@@ -42,6 +54,17 @@ const bodyArbitrary: fc.Arbitrary<string | Uint8Array<ArrayBuffer>> = fc.oneof(
   fc
     .record({ title: fc.string(), body: fc.string() }, { requiredKeys: [] })
     .map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        email: fc.oneof(fc.emailAddress(), fc.string()),
+        password: fc.string({ maxLength: 300 }),
+        token: fc.string(),
+        newPassword: fc.string({ maxLength: 40 }),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 200, unit: 'binary' }),
   fc.uint8Array({ maxLength: 200 }).map((bytes) => new Uint8Array(bytes)),
 );
@@ -52,14 +75,26 @@ const requestArbitrary = fc.record({
   query: queryArbitrary,
   contentType: contentTypeArbitrary,
   body: bodyArbitrary,
+  // Half the requests carry a valid access token, so validation behind authentication is reached.
+  authorized: fc.boolean(),
+  cookie: fc.option(fc.string({ maxLength: 60 }).filter((text) => /^[\x21-\x7e]*$/.test(text))),
 });
 
-describe.each(servers)('no input produces a 5xx ($name)', ({ name, url }) => {
+describe.each(databases)('no input produces a 5xx ($name)', ({ name, url }) => {
+  let token = '';
+
+  beforeAll(async () => {
+    token = (await signUp(url)).accessToken;
+  });
+
   it('answers random and malformed requests on every route with < 500, and problem+json on errors', async () => {
     await fc.assert(
-      fc.asyncProperty(requestArbitrary, async ({ method, path, query, contentType, body }) => {
-        const headers: Record<string, string> = {};
+      fc.asyncProperty(requestArbitrary, async (input) => {
+        const { method, path, query, contentType, body, authorized, cookie } = input;
+        const headers: Record<string, string> = { origin: url };
         if (contentType !== undefined) headers['content-type'] = contentType;
+        if (authorized) headers['authorization'] = `Bearer ${token}`;
+        if (cookie !== null) headers['cookie'] = `__Host-gatehouse-refresh=${cookie}`;
         const withBody = method !== 'GET' && method !== 'HEAD';
 
         const response = await fetch(`${url}${path}${query === '' ? '' : `?${query}`}`, {

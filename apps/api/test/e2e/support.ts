@@ -4,14 +4,23 @@ import { expect, inject } from 'vitest';
 
 export const servers = inject('servers');
 
+/** One instance per database: the second PostgreSQL instance only serves scale-out tests. */
+export const databases = servers.filter((server) => server.name !== 'postgres-b');
+
 /** The SQLite (embedded default) instance, for tests that need only one. */
 export const embedded = servers.find((server) => server.name === 'sqlite') ?? servers[0]!;
 
 /** Sends JSON to the API. */
-export function sendJson(base: string, path: string, method: string, body: unknown) {
+export function sendJson(
+  base: string,
+  path: string,
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   return fetch(`${base}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
@@ -34,4 +43,59 @@ export function logLines(logFile: string): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** A signed-in account: its access token, its refresh cookie, and its credentials. */
+export interface Session {
+  readonly email: string;
+  readonly password: string;
+  readonly accessToken: string;
+  /** `name=value` of the refresh cookie, ready for a `Cookie` header. */
+  readonly cookie: string;
+  readonly userId: string;
+}
+
+/** The `name=value` part of the refresh cookie a response sets, if any. */
+export function refreshCookieOf(response: Response): string | undefined {
+  const header = response.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('__Host-gatehouse-refresh='));
+  return header?.split(';')[0];
+}
+
+/** Registers a fresh account and signs in. */
+export async function signUp(
+  base: string,
+  password = 'correct horse battery staple',
+): Promise<Session> {
+  const email = `user-${crypto.randomUUID()}@example.test`;
+  const registered = await sendJson(base, '/api/auth/register', 'POST', { email, password });
+  expect(registered.status).toBe(201);
+  return signIn(base, email, password);
+}
+
+/** Signs in with existing credentials. */
+export async function signIn(base: string, email: string, password: string): Promise<Session> {
+  const response = await sendJson(base, '/api/auth/login', 'POST', { email, password });
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as { access_token: string };
+  const me = await fetch(`${base}/api/me`, {
+    headers: { authorization: `Bearer ${body.access_token}` },
+  });
+  const { id } = (await me.json()) as { id: string };
+  return {
+    email,
+    password,
+    accessToken: body.access_token,
+    cookie: refreshCookieOf(response)!,
+    userId: id,
+  };
+}
+
+/** Headers of an authenticated JSON request. */
+export function bearer(
+  session: Session,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { authorization: `Bearer ${session.accessToken}`, ...extra };
 }

@@ -41,8 +41,8 @@ describe.each(targets)('note store on $dialect', ({ open }) => {
 
   beforeAll(async () => {
     target = await open();
-    expect(await migrate(target.db, appMigrations)).toEqual(['0001_notes']);
-    notes = createNoteStore(target.db);
+    expect(await migrate(target.db, appMigrations)).toEqual(['0001_notes', '0002_note_owners']);
+    notes = createNoteStore(target.db).forOwner('owner-a');
   });
 
   afterAll(() => target.cleanUp());
@@ -122,5 +122,16 @@ describe.each(targets)('note store on $dialect', ({ open }) => {
   it('refuses a negative limit or offset', async () => {
     await expect(notes.list({ limit: -1, offset: 0 })).rejects.toThrow(RangeError);
     await expect(notes.list({ limit: 1, offset: -1 })).rejects.toThrow(RangeError);
+  });
+
+  it("keeps each owner's notes to that owner: another owner can neither see nor change them", async () => {
+    const mine = await notes.create({ title: 'Mine', body: 'private' });
+    const theirs = createNoteStore(target.db).forOwner('owner-b');
+
+    expect(await theirs.get(mine.id)).toBeUndefined();
+    expect(await theirs.list({ limit: 10, offset: 0 })).toEqual([]);
+    expect(await theirs.update(mine.id, { title: 'Taken' })).toBeUndefined();
+    expect(await theirs.remove(mine.id)).toBe(false);
+    expect(await notes.get(mine.id)).toMatchObject({ title: 'Mine', body: 'private' });
   });
 });

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 
 import { describeConfig, loadConfig } from '../config/index.js';
 import { GatehouseError } from '../errors.js';
+import { keysCommand } from './keys.js';
+import { usersCommand } from './users.js';
 
 /**
  * The `gatehouse` command line: operating the layers. It reads the same environment variables as
@@ -12,8 +14,13 @@ import { GatehouseError } from '../errors.js';
 const USAGE = `Usage: gatehouse <command> [options]
 
 Commands:
-  config [--json]   check the configuration from the environment and print it, secrets redacted
-  help              show this text
+  config [--json]          check the configuration from the environment and print it, secrets redacted
+  keys list                list the access-token signing keys with their state and age
+  keys rotate              make a new active signing key; the previous one stays verify-only
+  keys retire <kid>        stop accepting tokens signed by a verify-only key
+  users promote <email>    make an account an admin (how the first admin is made)
+  users demote <email>     make an admin an ordinary user
+  help                     show this text
 
 Environment: GATEHOUSE_ENV, PORT, GATEHOUSE_PUBLIC_URL, GATEHOUSE_DATA_DIR,
 GATEHOUSE_TRUSTED_PROXIES, GATEHOUSE_REQUEST_ID_HEADER, DATABASE_URL, LOG_LEVEL,
@@ -45,6 +52,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       return command === undefined ? 2 : 0;
     case 'config':
       return configCommand(rest, io);
+    case 'users': {
+      const config = configOrExit(io);
+      return config ? usersCommand(rest, config, io) : 2;
+    }
+    case 'keys': {
+      const config = configOrExit(io);
+      return config ? keysCommand(rest, config, io) : 2;
+    }
     default:
       io.err(`gatehouse: unknown command "${command.slice(0, 40)}"\n\n${USAGE}`);
       return 2;
@@ -77,5 +92,15 @@ function configCommand(args: readonly string[], io: CliIo): number {
       return 2;
     }
     throw error;
+  }
+}
+
+function configOrExit(io: CliIo) {
+  try {
+    return loadConfig(io.env);
+  } catch (error) {
+    if (!(error instanceof GatehouseError)) throw error;
+    io.err(`gatehouse: ${error.message}\n`);
+    return undefined;
   }
 }

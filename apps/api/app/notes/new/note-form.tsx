@@ -15,7 +15,7 @@ type Status =
  * Validates with the API's own schema and message wording before it submits, then shows the
  * API's answer the same way: a field's message is the one `POST /api/notes` would return.
  */
-export function NoteForm() {
+export function NoteForm({ accessToken }: { accessToken: string }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
 
@@ -34,7 +34,7 @@ export function NoteForm() {
     setStatus({ kind: 'saving' });
     const response = await fetch('/api/notes', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
       body: JSON.stringify(checked.value),
     });
     const answer = (await response.json()) as {
@@ -52,7 +52,7 @@ export function NoteForm() {
   }
 
   return (
-    <form onSubmit={submit} noValidate>
+    <form onSubmit={submit} noValidate aria-label="New note">
       <label htmlFor="title">Title</label>
       <input
         id="title"

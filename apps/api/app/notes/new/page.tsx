@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 
-import { NoteForm } from './note-form';
+import { NotesWorkspace } from './notes-workspace';
 
 export const metadata: Metadata = { title: 'New note · Gatehouse' };
 
@@ -8,7 +8,7 @@ export default function NewNotePage() {
   return (
     <>
       <h1>New note</h1>
-      <NoteForm />
+      <NotesWorkspace />
     </>
   );
 }

@@ -1,0 +1,31 @@
+import { nextHandlers } from 'gatehouse/next';
+import { defineRoutes, route } from 'gatehouse/pipeline';
+
+import { getAuth } from '@/lib/auth';
+import { getGatehouse } from '@/lib/gatehouse';
+import { UserListQuery } from '@/lib/schemas/auth';
+
+const users = defineRoutes('/api/admin/users', {
+  GET: route({
+    access: 'admin',
+    rateLimit: 'admin',
+    audit: 'admin.users.list',
+    query: UserListQuery,
+    handler: async ({ query }) => {
+      const accounts = await (await getAuth()).accounts.list(query);
+      const listed = accounts.map(({ id, email, role, createdAt, disabledAt }) => ({
+        id,
+        email,
+        role,
+        createdAt,
+        disabled: disabledAt !== undefined,
+      }));
+      return Response.json(
+        { users: listed, limit: query.limit, offset: query.offset },
+        { headers: { 'cache-control': 'no-store' } },
+      );
+    },
+  }),
+});
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = nextHandlers(getGatehouse, users);

@@ -1,0 +1,31 @@
+import { nextHandlers } from 'gatehouse/next';
+import { defineRoutes, route } from 'gatehouse/pipeline';
+
+import { getAuth } from '@/lib/auth';
+import { getGatehouse } from '@/lib/gatehouse';
+import { grantResponse } from '@/lib/grant';
+import { Credentials } from '@/lib/schemas/auth';
+
+const login = defineRoutes('/api/auth/login', {
+  POST: route({
+    access: 'public',
+    rateLimit: 'auth-login',
+    audit: 'session.login',
+    body: Credentials,
+    handler: async ({ body, ctx }) => {
+      const { service } = await getAuth();
+      const grant = await service.login(body.email, body.password);
+      if (grant) return grantResponse(grant);
+
+      // One answer for an unknown address, a wrong password and a disabled account.
+      const refused = ctx.problem('unauthorized', {
+        status: 401,
+        detail: 'The email address or password is not correct.',
+      });
+      refused.headers.set('cache-control', 'no-store');
+      return refused;
+    },
+  }),
+});
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = nextHandlers(getGatehouse, login);

@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+
+import {
+  createAccessTokenVerifier,
+  createAccountService,
+  createAccountStore,
+  createKeyRing,
+  createPasswordHasher,
+  createRedisSessionStore,
+  createSessionManager,
+  createSqlSessionStore,
+  issueAccessToken,
+  loadOrCreateSigningKeys,
+  type AccessTokenVerifier,
+  type AccountService,
+  type AccountStore,
+  type KeyRing,
+  type SessionManager,
+} from 'gatehouse/auth';
+import { createFileMailer, createSmtpMailer } from 'gatehouse/mail';
+import { createClient } from 'redis';
+
+import { getConfig } from './config';
+import { getAppDatabase } from './db';
+import { getLogger } from './log';
+import { processSingleton } from './process-singleton';
+
+/** The authentication layer as the app runs it. */
+export interface AppAuth {
+  readonly ring: KeyRing;
+  readonly verifier: AccessTokenVerifier;
+  readonly accounts: AccountStore;
+  readonly sessions: SessionManager;
+  readonly service: AccountService;
+}
+
+/**
+ * Builds the authentication layer once per process: the signing keys (generated on first start
+ * under `<dataDir>/secrets/jwt`, mode 0600), the token verifier with its cache, the session
+ * store (the app database, or Redis), the accounts and the mailer.
+ */
+export function getAuth(): Promise<AppAuth> {
+  return processSingleton('auth', build);
+}
+
+async function build(): Promise<AppAuth> {
+  const config = getConfig();
+  const log = getLogger();
+  const { db } = await getAppDatabase();
+
+  const ring = await createKeyRing(
+    await loadOrCreateSigningKeys(join(config.dataDir, 'secrets', 'jwt')),
+  );
+  const settings = {
+    issuer: config.publicUrl,
+    audience: `${config.publicUrl}/api`,
+    lifetimeSeconds: config.auth.accessTokenSeconds,
+    clockToleranceSeconds: config.auth.clockToleranceSeconds,
+  };
+  const verifier = createAccessTokenVerifier(ring, settings);
+
+  const sessions = createSessionManager(await sessionStore(db), {
+    absoluteLifetimeSeconds: config.auth.sessionLifetimeSeconds,
+    idleTimeoutSeconds: config.auth.sessionIdleSeconds,
+    reuseGraceSeconds: config.auth.refreshGraceSeconds,
+  });
+  const accounts = createAccountStore(db);
+  const mailer = config.mail.smtpUrl
+    ? createSmtpMailer(config.mail.smtpUrl, { from: config.mail.from })
+    : createFileMailer(join(config.dataDir, 'outbox'), { from: config.mail.from });
+
+  const service = createAccountService({
+    accounts,
+    sessions,
+    mailer,
+    hasher: createPasswordHasher(),
+    issueAccessToken: (subject) => issueAccessToken(ring, settings, subject),
+    publicUrl: config.publicUrl,
+    onSecurityEvent: (event) => {
+      const level = event.event === 'authn_token_reuse' ? 'warn' : 'info';
+      log[level](
+        { security: event.event, userId: event.userId, reason: event.reason },
+        'security event',
+      );
+    },
+  });
+
+  return { ring, verifier, accounts, sessions, service };
+}
+
+async function sessionStore(db: Awaited<ReturnType<typeof getAppDatabase>>['db']) {
+  const config = getConfig();
+  if (config.auth.sessionStore !== 'redis' || config.redisUrl === undefined) {
+    return createSqlSessionStore(db);
+  }
+
+  const client = createClient({ url: config.redisUrl });
+  client.on('error', (error: unknown) => getLogger().error({ err: error }, 'redis error'));
+  await client.connect();
+  return createRedisSessionStore(client);
+}
