@@ -59,4 +59,44 @@ describe('loadConfig', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://app:s3cret@db:5432/app' });
     expect(JSON.stringify(describeConfig(config))).not.toContain('s3cret');
   });
+
+  it('has the authentication defaults: 10-minute tokens, 5 s tolerance, 30 d / 7 d sessions', () => {
+    expect(loadConfig({}).auth).toEqual({
+      accessTokenSeconds: 600,
+      clockToleranceSeconds: 5,
+      sessionLifetimeSeconds: 2_592_000,
+      sessionIdleSeconds: 604_800,
+      refreshGraceSeconds: 10,
+      sessionStore: 'database',
+      allowNonBrowserClients: false,
+    });
+  });
+
+  it('refuses access tokens living longer than 15 minutes in production, and allows them elsewhere', () => {
+    const production = { GATEHOUSE_ENV: 'production', GATEHOUSE_PUBLIC_URL: 'https://api.test' };
+    expect(() => loadConfig({ ...production, GATEHOUSE_ACCESS_TOKEN_TTL: '901' })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_UNSAFE', message: expect.stringMatching(/900/) }),
+    );
+    expect(
+      loadConfig({ ...production, GATEHOUSE_ACCESS_TOKEN_TTL: '900' }).auth.accessTokenSeconds,
+    ).toBe(900);
+    expect(loadConfig({ GATEHOUSE_ACCESS_TOKEN_TTL: '3600' }).auth.accessTokenSeconds).toBe(3600);
+  });
+
+  it('refuses a clock tolerance above 60 s and a Redis session store without REDIS_URL', () => {
+    expect(() => loadConfig({ GATEHOUSE_CLOCK_TOLERANCE: '61' })).toThrow(
+      /GATEHOUSE_CLOCK_TOLERANCE/,
+    );
+    expect(() => loadConfig({ GATEHOUSE_SESSION_STORE: 'redis' })).toThrow(/REDIS_URL/);
+  });
+
+  it('redacts SMTP and Redis passwords when described', () => {
+    const config = loadConfig({
+      SMTP_URL: 'smtps://mailer:smtp-secret@mail.test',
+      REDIS_URL: 'redis://:redis-secret@cache.test:6379',
+    });
+    const described = JSON.stringify(describeConfig(config));
+    expect(described).not.toContain('smtp-secret');
+    expect(described).not.toContain('redis-secret');
+  });
 });
