@@ -35,7 +35,13 @@ export function toWebRequest(req: IncomingMessage, origin: string): Request {
   });
 }
 
-/** Writes a Web `Response` to a Node.js response, streaming its body. */
+// Bodies up to this size are sent whole, with a Content-Length; longer ones stream chunked.
+const BUFFERED_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Writes a Web `Response` to a Node.js response. A short body (the usual JSON answer) goes out in
+ * one write with a `Content-Length`; a longer one streams as it is produced.
+ */
 export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
   res.statusCode = response.status;
   for (const [name, value] of response.headers) {
@@ -52,6 +58,21 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
 
   const reader = response.body.getReader();
   try {
+    const head: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        if (!res.hasHeader('content-length')) res.setHeader('content-length', size);
+        res.end(head.length === 1 ? head[0] : Buffer.concat(head));
+        return;
+      }
+      head.push(value);
+      size += value.byteLength;
+      if (size > BUFFERED_BODY_LIMIT) break;
+    }
+
+    for (const chunk of head) res.write(chunk);
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

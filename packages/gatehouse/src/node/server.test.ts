@@ -29,12 +29,21 @@ const files = defineRoutes('/api/files/[...path]', {
   }),
 });
 
+const blob = defineRoutes('/api/blob/[size]', {
+  GET: route({
+    access: 'public',
+    rateLimit: 'api',
+    params: z.strictObject({ size: z.coerce.number().int().min(0).max(1_000_000) }),
+    handler: ({ params }) => new Response('x'.repeat(params.size)),
+  }),
+});
+
 let server: Server;
 let base: string;
 
 beforeAll(async () => {
   server = createServer(
-    createNodeListener(gatehouse, [echo, files], { origin: 'http://api.test' }),
+    createNodeListener(gatehouse, [echo, files, blob], { origin: 'http://api.test' }),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -128,5 +137,16 @@ describe('the node:http adapter', () => {
     });
     expect(response.status).toBe(413);
     expect(response.headers.get('connection')).toBe('close');
+  });
+
+  it('sends a short body whole with Content-Length, and streams a long one intact', async () => {
+    const short = await fetch(`${base}/api/blob/100`);
+    expect(short.headers.get('content-length')).toBe('100');
+    expect(short.headers.get('transfer-encoding')).toBeNull();
+    expect(await short.text()).toHaveLength(100);
+
+    const long = await fetch(`${base}/api/blob/300000`);
+    expect(long.headers.get('content-length')).toBeNull();
+    expect(await long.text()).toBe('x'.repeat(300_000));
   });
 });
