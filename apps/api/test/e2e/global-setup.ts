@@ -93,7 +93,8 @@ export default async function setup(project: TestProject) {
     const env = {
       ...variant.env,
       PORT: String(port),
-      GATEHOUSE_PUBLIC_URL: url,
+      // One deployment has one public URL, whichever instance the balancer picks.
+      GATEHOUSE_PUBLIC_URL: variant.name === 'postgres-b' ? (servers[1]?.url ?? url) : url,
       GATEHOUSE_REFRESH_GRACE: '2',
       LOG_LEVEL: 'info',
     };
