@@ -123,7 +123,7 @@ describe('the new-note form, in Chromium', () => {
     expect(posts).toEqual(['/api/notes']);
     expect(await page.textContent('#title-error')).toBe('');
 
-    const stored = await fetch(`${embedded.url}/api/notes/${id}`);
+    const stored = await fetch(`${embedded.url}/api/notes/${id}`, { headers: bearer(apiSession) });
     expect(await stored.json()).toMatchObject({
       title: 'From the browser',
       body: 'written in Chromium',
