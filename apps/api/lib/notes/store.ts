@@ -1,4 +1,4 @@
-import type { SqlClient } from 'gatehouse/sql';
+import { isoTimestamp, isRowCount, type SqlClient } from 'gatehouse/sql';
 
 /** A note as the API returns it; timestamps are ISO 8601 UTC strings with milliseconds. */
 export interface Note {
@@ -58,7 +58,7 @@ function ownerStore(db: SqlClient, owner: string): NoteStore {
   return {
     async list({ limit, offset }) {
       // SQLite reads a negative LIMIT as "no limit"; refuse it rather than return every note.
-      if (!isCount(limit) || !isCount(offset)) {
+      if (!isRowCount(limit) || !isRowCount(offset)) {
         throw new RangeError('limit and offset must be non-negative integers');
       }
       const rows = await db.query<NoteRow>(
@@ -114,18 +114,7 @@ function toNote(row: NoteRow): Note {
     id: row.id,
     title: row.title,
     body: row.body,
-    createdAt: toIso(row.created_at),
-    updatedAt: toIso(row.updated_at),
+    createdAt: isoTimestamp(row.created_at),
+    updatedAt: isoTimestamp(row.updated_at),
   };
-}
-
-// node-postgres parses timestamptz into a Date; SQLite hands back the ISO text that was stored.
-function toIso(value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'string') return new Date(value).toISOString();
-  throw new TypeError(`Unexpected timestamp value of type ${typeof value}`);
-}
-
-function isCount(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
 }

@@ -1,5 +1,7 @@
 import { parseCookie, stringifySetCookie } from 'cookie';
 
+import { isOpaqueToken } from './opaque-token.js';
+
 /**
  * The refresh-token cookie. The `__Host-` prefix makes browsers refuse it unless it is `Secure`,
  * has `Path=/` and no `Domain` (RFC 6265bis §4.1.3.2), so no subdomain can set or shadow it.
@@ -27,14 +29,12 @@ export function clearedRefreshCookie(): string {
   return stringifySetCookie(REFRESH_COOKIE, '', { ...ATTRIBUTES, maxAge: 0 });
 }
 
-// A refresh token is 43 base64url characters; anything else is not worth a store lookup.
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
-
 /** The refresh token from a request's cookies, or `undefined` when absent or malformed. */
 export function readRefreshCookie(request: Request): string | undefined {
   const header = request.headers.get('cookie');
   if (header === null) return undefined;
 
   const value = parseCookie(header, { decode: (raw) => raw })[REFRESH_COOKIE];
-  return value !== undefined && TOKEN_SHAPE.test(value) ? value : undefined;
+  // Anything not shaped like an issued token is not worth a store lookup.
+  return value !== undefined && isOpaqueToken(value) ? value : undefined;
 }

@@ -2,4 +2,5 @@
 export { migrate } from './migrate.js';
 export { openPostgres } from './postgres.js';
 export { openSqlite } from './sqlite.js';
+export { isoTimestamp, isRowCount } from './values.js';
 export type { Migration, SqlClient, SqlDialect, SqlValue } from './types.js';

@@ -15,11 +15,7 @@ import {
   type SessionManager,
   type SessionStore,
 } from '../../src/auth/sessions/index.js';
-import {
-  hashRefreshToken,
-  newRefreshToken,
-  openSuccessor,
-} from '../../src/auth/sessions/tokens.js';
+import { hashOpaqueToken, newOpaqueToken, openSuccessor } from '../../src/auth/sessions/tokens.js';
 import { createTestDatabase } from '../support/postgres.js';
 
 /** One store backend: stores on separate clients, and a look at everything it holds. */
@@ -163,7 +159,7 @@ describe.each(backends)('refresh sessions on $name', ({ create }) => {
     const second = successorOf(await sessions.refresh(first.token));
     const third = successorOf(await sessions.refresh(second));
 
-    const stored = await store.findToken(await hashRefreshToken(second));
+    const stored = await store.findToken(await hashOpaqueToken(second));
     expect(stored?.family).toEqual({
       id: first.familyId,
       userId: 'user-rotate',
@@ -178,7 +174,7 @@ describe.each(backends)('refresh sessions on $name', ({ create }) => {
     const dump = await backend.dump();
     for (const token of [first.token, second, third]) {
       expect(dump).not.toContain(token);
-      expect(dump).toContain(await hashRefreshToken(token));
+      expect(dump).toContain(await hashOpaqueToken(token));
     }
   });
 
@@ -186,10 +182,10 @@ describe.each(backends)('refresh sessions on $name', ({ create }) => {
     const { token, familyId } = await sessions.start('user-seal');
     const successor = successorOf(await sessions.refresh(token));
 
-    const stored = await store.findToken(await hashRefreshToken(token));
+    const stored = await store.findToken(await hashOpaqueToken(token));
     const sealed = stored?.rotation?.sealedSuccessor ?? '';
     expect(await openSuccessor(sealed, token, familyId)).toBe(successor);
-    expect(await openSuccessor(sealed, newRefreshToken(), familyId)).toBeUndefined();
+    expect(await openSuccessor(sealed, newOpaqueToken(), familyId)).toBeUndefined();
     expect(await openSuccessor(sealed, successor, familyId)).toBeUndefined();
   });
 
@@ -206,7 +202,7 @@ describe.each(backends)('refresh sessions on $name', ({ create }) => {
       familyId,
     });
     expect(await sessions.refresh(successor)).toEqual({ kind: 'invalid' });
-    const stored = await store.findToken(await hashRefreshToken(successor));
+    const stored = await store.findToken(await hashOpaqueToken(successor));
     expect(stored?.family).toMatchObject({ revokedAt: now, revokeReason: 'reuse' });
   });
 

@@ -2,7 +2,7 @@ import type { Mailer } from '../../mail/types.js';
 import type { PasswordHasher } from '../passwords.js';
 import type { IssuedRefresh, SessionManager } from '../sessions/types.js';
 import { systemClock, type Clock, type Role } from '../types.js';
-import { hashToken, randomToken } from './reset-token.js';
+import { hashOpaqueToken, isOpaqueToken, newOpaqueToken } from '../opaque-token.js';
 import { normaliseEmail, type Account, type AccountStore } from './store.js';
 
 /**
@@ -185,9 +185,9 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       const account = await accounts.findByEmail(email);
       if (!account || account.disabledAt !== undefined) return;
 
-      const token = randomToken();
+      const token = newOpaqueToken();
       await accounts.addResetToken({
-        tokenHash: await hashToken(token),
+        tokenHash: await hashOpaqueToken(token),
         accountId: account.id,
         expiresAt: clock() + resetSeconds * 1000,
       });
@@ -212,7 +212,8 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
     },
 
     async resetPassword(token, newPassword) {
-      const accountId = await accounts.consumeResetToken(await hashToken(token), clock());
+      if (!isOpaqueToken(token)) return false;
+      const accountId = await accounts.consumeResetToken(await hashOpaqueToken(token), clock());
       if (!accountId) return false;
 
       await accounts.setPasswordHash(accountId, await hasher.hash(newPassword), true);

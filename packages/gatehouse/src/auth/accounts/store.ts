@@ -1,4 +1,5 @@
 import type { SqlClient } from '../../sql/types.js';
+import { isoTimestamp, isRowCount } from '../../sql/values.js';
 import { systemClock, type Clock, type Role } from '../types.js';
 
 /** An account as the store returns it; timestamps are ISO 8601 UTC strings with milliseconds. */
@@ -121,7 +122,7 @@ export function createAccountStore(db: SqlClient, clock: Clock = systemClock): A
 
     async list({ limit, offset }) {
       // SQLite reads a negative LIMIT as "no limit"; refuse it rather than return every account.
-      if (!isCount(limit) || !isCount(offset)) {
+      if (!isRowCount(limit) || !isRowCount(offset)) {
         throw new RangeError('limit and offset must be non-negative integers');
       }
       const rows = await db.query<AccountRow>(
@@ -132,7 +133,7 @@ export function createAccountStore(db: SqlClient, clock: Clock = systemClock): A
     },
 
     async addResetToken({ tokenHash, accountId, expiresAt }) {
-      if (!isCount(expiresAt)) throw new RangeError('expiresAt must be epoch milliseconds');
+      if (!isRowCount(expiresAt)) throw new RangeError('expiresAt must be epoch milliseconds');
       await db.execute(
         `INSERT INTO password_reset_tokens (token_hash, account_id, expires_at, used_at, created_at)
          VALUES ($1, $2, $3, NULL, $4)`,
@@ -142,7 +143,7 @@ export function createAccountStore(db: SqlClient, clock: Clock = systemClock): A
 
     async consumeResetToken(tokenHash, at) {
       // A fractional time would fail PostgreSQL's bigint comparison and pass SQLite's.
-      if (!isCount(at)) throw new RangeError('now must be epoch milliseconds');
+      if (!isRowCount(at)) throw new RangeError('now must be epoch milliseconds');
 
       // One conditional UPDATE: PostgreSQL re-checks the WHERE clause of a waiting update once
       // the row lock frees, and SQLite runs one writer at a time, so a token is spent only once.
@@ -176,19 +177,8 @@ function toAccount(row: AccountRow): Account {
     email: row.email,
     role: row.role,
     passwordHash: row.password_hash,
-    createdAt: toIso(row.created_at),
-    passwordChangedAt: toIso(row.password_changed_at),
-    disabledAt: row.disabled_at === null ? undefined : toIso(row.disabled_at),
+    createdAt: isoTimestamp(row.created_at),
+    passwordChangedAt: isoTimestamp(row.password_changed_at),
+    disabledAt: row.disabled_at === null ? undefined : isoTimestamp(row.disabled_at),
   };
-}
-
-// node-postgres parses timestamptz into a Date; SQLite hands back the ISO text that was stored.
-function toIso(value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'string') return new Date(value).toISOString();
-  throw new TypeError(`Unexpected timestamp value of type ${typeof value}`);
-}
-
-function isCount(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
 }

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 
 import { createSessionManager } from './manager.js';
 import { createMemorySessionStore, type MemorySessionStore } from './memory-store.js';
-import { hashRefreshToken, newRefreshToken } from './tokens.js';
+import { hashOpaqueToken, newOpaqueToken } from './tokens.js';
 import type { RefreshOutcome, SessionManager } from './types.js';
 
 const SECOND = 1000;
@@ -140,9 +140,9 @@ describe('refresh', () => {
   it.each([
     ['an empty string', ''],
     ['a short string', 'abc'],
-    ['a token with a character appended', `${newRefreshToken()}A`],
-    ['a token in standard base64', newRefreshToken().replace(/^./, '+')],
-    ['an unknown token', newRefreshToken()],
+    ['a token with a character appended', `${newOpaqueToken()}A`],
+    ['a token in standard base64', newOpaqueToken().replace(/^./, '+')],
+    ['an unknown token', newOpaqueToken()],
   ])('answers invalid for %s', async (_name, token) => {
     expect(await sessions.refresh(token)).toEqual({ kind: 'invalid' });
   });
@@ -156,7 +156,7 @@ describe('revocation', () => {
     expect(await sessions.revoke(successor, 'logout')).toBe('user-1');
     expect(await sessions.refresh(successor)).toEqual({ kind: 'invalid' });
     expect(await sessions.revoke(successor, 'logout')).toBeUndefined();
-    expect(await sessions.revoke(newRefreshToken(), 'logout')).toBeUndefined();
+    expect(await sessions.revoke(newOpaqueToken(), 'logout')).toBeUndefined();
   });
 
   it('revokes all families of a user but the one kept, and counts only live ones', async () => {
@@ -197,7 +197,7 @@ describe('storage', () => {
     expect(stored).not.toContain(token);
     expect(stored).not.toContain(successor);
     expect(Object.keys(store.dump().tokens).sort()).toEqual(
-      [await hashRefreshToken(token), await hashRefreshToken(successor)].sort(),
+      [await hashOpaqueToken(token), await hashOpaqueToken(successor)].sort(),
     );
   });
 });

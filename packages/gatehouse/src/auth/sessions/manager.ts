@@ -2,9 +2,9 @@ import { GatehouseError } from '../../errors.js';
 import { systemClock, type Clock } from '../types.js';
 import type { RefreshFamily, SessionStore, StoredRefreshToken, TokenRotation } from './store.js';
 import {
-  hashRefreshToken,
-  isRefreshTokenShape,
-  newRefreshToken,
+  hashOpaqueToken,
+  isOpaqueToken,
+  newOpaqueToken,
   openSuccessor,
   sealSuccessor,
 } from './tokens.js';
@@ -60,7 +60,7 @@ export function createSessionManager(
     rotation.successorIsCurrent && now - rotation.rotatedAt <= graceMs;
 
   const lookup = async (token: string): Promise<StoredRefreshToken | undefined> =>
-    isRefreshTokenShape(token) ? store.findToken(await hashRefreshToken(token)) : undefined;
+    isOpaqueToken(token) ? store.findToken(await hashOpaqueToken(token)) : undefined;
 
   const rotated = (family: RefreshFamily, token: string): RefreshOutcome => ({
     kind: 'rotated',
@@ -74,7 +74,7 @@ export function createSessionManager(
         throw new TypeError('start() needs the id of the user who logged in');
       }
       const now = clock();
-      const token = newRefreshToken();
+      const token = newOpaqueToken();
       const family = {
         id: crypto.randomUUID(),
         userId,
@@ -82,7 +82,7 @@ export function createSessionManager(
         expiresAt: now + lifetimeMs,
       };
 
-      await store.createFamily(family, await hashRefreshToken(token));
+      await store.createFamily(family, await hashOpaqueToken(token));
       return { token, familyId: family.id, expiresAt: family.expiresAt };
     },
 
@@ -94,11 +94,11 @@ export function createSessionManager(
       const { family } = found;
       let rotation = found.rotation;
       if (rotation === undefined) {
-        const successor = newRefreshToken();
+        const successor = newOpaqueToken();
         const result = await store.rotate({
           familyId: family.id,
           oldHash: found.hash,
-          newHash: await hashRefreshToken(successor),
+          newHash: await hashOpaqueToken(successor),
           sealedSuccessor: await sealSuccessor(successor, token, family.id),
           now,
           expiresAt: family.expiresAt,

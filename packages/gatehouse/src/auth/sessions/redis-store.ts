@@ -4,10 +4,12 @@
  * index and the per-user set live elsewhere. Keys expire at the family's absolute expiry.
  * @module
  */
-import { GatehouseError } from '../../errors.js';
 import * as scripts from './redis-scripts.js';
 import type { RefreshFamily, SessionStore, TokenRotation } from './store.js';
 import type { RevokeReason } from './types.js';
+import { corrupt, storedMillis, storedText } from './rows.js';
+
+const SOURCE = 'Redis';
 
 /** Keys and arguments of one script call. */
 export interface ScriptCall {
@@ -83,7 +85,7 @@ export function createRedisSessionStore(
     async findToken(hash) {
       const familyId = await run(scripts.FAMILY_OF_TOKEN, [indexKey(hash)]);
       if (familyId === null) return undefined;
-      const id = text(familyId);
+      const id = storedText(familyId, SOURCE);
 
       const reply = await run(scripts.FIND_TOKEN, [familyKey(id), tokenKey(id, hash)]);
       if (reply === null) return undefined;
@@ -132,43 +134,28 @@ function toFamily(
 ): RefreshFamily {
   return {
     id,
-    userId: text(user),
-    createdAt: millis(created),
-    expiresAt: millis(expires),
-    lastUsedAt: millis(used),
-    revokedAt: revoked === '' || revoked === undefined ? undefined : millis(revoked),
+    userId: storedText(user, SOURCE),
+    createdAt: storedMillis(created, SOURCE),
+    expiresAt: storedMillis(expires, SOURCE),
+    lastUsedAt: storedMillis(used, SOURCE),
+    revokedAt: revoked === '' || revoked === undefined ? undefined : storedMillis(revoked, SOURCE),
     revokeReason: reason === '' || reason === undefined ? undefined : (reason as RevokeReason),
   };
 }
 
 function toRotation([rotated, sealed, current]: string[]): TokenRotation | undefined {
   if (rotated === undefined || rotated === '') return undefined;
-  if (sealed === undefined || sealed === '') throw corrupt();
+  if (sealed === undefined || sealed === '') throw corrupt(SOURCE);
   return {
-    rotatedAt: millis(rotated),
+    rotatedAt: storedMillis(rotated, SOURCE),
     sealedSuccessor: sealed,
     successorIsCurrent: current === '1',
   };
 }
 
 function strings(reply: unknown, minLength: number): string[] {
-  if (!Array.isArray(reply) || reply.length < minLength) throw corrupt();
-  return reply.map(text);
-}
-
-function text(value: unknown): string {
-  if (typeof value !== 'string') throw corrupt();
-  return value;
-}
-
-function millis(value: unknown): number {
-  const number = typeof value === 'string' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number)) throw corrupt();
-  return number;
-}
-
-function corrupt(): GatehouseError {
-  return new GatehouseError('ERR_SESSION_STORE', 'Redis answered a session script unexpectedly');
+  if (!Array.isArray(reply) || reply.length < minLength) throw corrupt(SOURCE);
+  return reply.map((value: unknown) => storedText(value, SOURCE));
 }
 
 async function sha1(script: string): Promise<string> {

@@ -2,10 +2,12 @@
  * The refresh-session store on the app database (SQLite or PostgreSQL, through `SqlClient`).
  * @module
  */
-import { GatehouseError } from '../../errors.js';
 import type { Migration, SqlClient } from '../../sql/types.js';
 import type { RefreshFamily, SessionStore, TokenRotation } from './store.js';
 import type { RevokeReason } from './types.js';
+import { storedMillis, storedText } from './rows.js';
+
+const SOURCE = 'The session tables';
 
 // BIGINT is an 8-byte integer on PostgreSQL and INTEGER affinity on SQLite, so one text serves
 // both. Times are ms since the epoch; tokens are kept only as their SHA-256 hashes.
@@ -138,41 +140,24 @@ export function createSqlSessionStore(db: SqlClient): SessionStore {
 
 function toFamily(row: Row): RefreshFamily {
   return {
-    id: text(row.id),
-    userId: text(row.user_id),
-    createdAt: millis(row.created_at),
-    expiresAt: millis(row.expires_at),
-    lastUsedAt: millis(row.last_used_at),
-    revokedAt: row.revoked_at === null ? undefined : millis(row.revoked_at),
+    id: storedText(row.id, SOURCE),
+    userId: storedText(row.user_id, SOURCE),
+    createdAt: storedMillis(row.created_at, SOURCE),
+    expiresAt: storedMillis(row.expires_at, SOURCE),
+    lastUsedAt: storedMillis(row.last_used_at, SOURCE),
+    revokedAt: row.revoked_at === null ? undefined : storedMillis(row.revoked_at, SOURCE),
     revokeReason:
-      row.revoke_reason === null ? undefined : (text(row.revoke_reason) as RevokeReason),
+      row.revoke_reason === null
+        ? undefined
+        : (storedText(row.revoke_reason, SOURCE) as RevokeReason),
   };
 }
 
 function toRotation(row: Row): TokenRotation | undefined {
   if (row.rotated_at === null) return undefined;
   return {
-    rotatedAt: millis(row.rotated_at),
-    sealedSuccessor: text(row.sealed_successor),
+    rotatedAt: storedMillis(row.rotated_at, SOURCE),
+    sealedSuccessor: storedText(row.sealed_successor, SOURCE),
     successorIsCurrent: row.successor_hash !== null && row.successor_rotated_at === null,
   };
-}
-
-function text(value: unknown): string {
-  if (typeof value !== 'string') throw corrupt();
-  return value;
-}
-
-// node-postgres returns int8 as a string (it may exceed 2^53); ms timestamps never do.
-function millis(value: unknown): number {
-  const number = typeof value === 'string' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number)) throw corrupt();
-  return number;
-}
-
-function corrupt(): GatehouseError {
-  return new GatehouseError(
-    'ERR_SESSION_STORE',
-    'A refresh_families or refresh_tokens row is malformed',
-  );
 }

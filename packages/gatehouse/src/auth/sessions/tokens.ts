@@ -4,30 +4,10 @@
  */
 import { base64url } from 'jose';
 
-const TOKEN_BYTES = 32;
 const IV_BYTES = 12;
-// 32 bytes are 43 unpadded base64url characters; the last one carries 4 bits and two zero bits.
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 const SUCCESSOR_INFO = new TextEncoder().encode('gatehouse refresh successor');
 
-/** A fresh refresh token: 256 random bits, base64url without padding. */
-export function newRefreshToken(): string {
-  return base64url.encode(crypto.getRandomValues(new Uint8Array(TOKEN_BYTES)));
-}
-
-/** Whether text has the exact shape of an issued token; anything else is refused early. */
-export function isRefreshTokenShape(text: string): boolean {
-  return TOKEN_SHAPE.test(text);
-}
-
-/**
- * The stored form of a token: SHA-256, base64url. A fast hash is enough because the input is 256
- * random bits, far beyond any guessing; a slow password hash would only cost every refresh.
- */
-export async function hashRefreshToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytesOf(token));
-  return base64url.encode(new Uint8Array(digest));
-}
+export { hashOpaqueToken, isOpaqueToken, newOpaqueToken } from '../opaque-token.js';
 
 /**
  * Seals the successor under a key derived from the token it replaces, so a repeat of the old token
