@@ -169,6 +169,16 @@ describe('the verified-token cache', () => {
     expect(counter.calls).toBe(2);
   });
 
+  it('verifies a new token once when many requests carry it at the same moment', async () => {
+    const { ring, counter } = await countedRing();
+    const { token } = await issueAccessToken(ring, settings, user);
+    const verifier = createAccessTokenVerifier(ring, settings);
+
+    const results = await Promise.all(Array.from({ length: 64 }, () => verifier.check(token)));
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(counter.calls).toBe(1);
+  });
+
   it('refuses a cached token after exp, verifying it again', async () => {
     const { ring, counter } = await countedRing();
     const time = frozenClock();

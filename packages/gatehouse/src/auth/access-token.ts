@@ -137,6 +137,7 @@ export function createAccessTokenVerifier(
   const { cacheSize = 10_000, clock = systemClock } = options;
   const cache = createTokenCache(cacheSize);
   // Counts ring changes, so a verification that began under the old keys is not cached after.
+  const inFlight = new Map<string, Promise<TokenCheck>>();
   let generation = 0;
   ring.onChange(() => {
     generation += 1;
@@ -152,6 +153,16 @@ export function createAccessTokenVerifier(
     const cached = cache.get(token, now);
     if (cached !== undefined) return { ok: true, claims: cached };
 
+    // Concurrent first uses of one token share one verification instead of running one each.
+    const running = inFlight.get(token);
+    if (running) return running;
+
+    const verifying = verifyUncached(token, now).finally(() => inFlight.delete(token));
+    inFlight.set(token, verifying);
+    return verifying;
+  }
+
+  async function verifyUncached(token: string, now: number): Promise<TokenCheck> {
     const kid = readHeader(token);
     if (kid.ok === false) return kid;
     const key = ring.verificationKey(kid.kid);
