@@ -18,12 +18,12 @@ import {
   type SessionManager,
 } from 'gatehouse/auth';
 import { createFileMailer, createSmtpMailer } from 'gatehouse/mail';
-import { createClient } from 'redis';
 
 import { getConfig } from './config';
 import { getAppDatabase } from './db';
 import { getLogger } from './log';
 import { processSingleton } from './process-singleton';
+import { getRedis } from './redis';
 
 /** The authentication layer as the app runs it. */
 export interface AppAuth {
@@ -94,8 +94,5 @@ async function sessionStore(db: Awaited<ReturnType<typeof getAppDatabase>>['db']
     return createSqlSessionStore(db);
   }
 
-  const client = createClient({ url: config.redisUrl });
-  client.on('error', (error: unknown) => getLogger().error({ err: error }, 'redis error'));
-  await client.connect();
-  return createRedisSessionStore(client);
+  return createRedisSessionStore(getRedis());
 }

@@ -1,10 +1,16 @@
 import { createBearerAuthenticator } from 'gatehouse/auth';
 import { createGatehouse, type Gatehouse } from 'gatehouse/pipeline';
+import {
+  createMemoryRateLimitStore,
+  createRateLimiter,
+  createRedisRateLimitStore,
+} from 'gatehouse/rate-limit';
 
 import { getAuth } from './auth';
 import { getConfig } from './config';
 import { getLogger } from './log';
 import { processSingleton } from './process-singleton';
+import { getRedis } from './redis';
 
 /**
  * The app's one pipeline, created on first request so that `next build`, which loads every route
@@ -21,6 +27,14 @@ export function getGatehouse(): Promise<Gatehouse> {
       requestIdHeader: config.requestIdHeader,
       bodyLimit: config.bodyLimit,
       authenticator: createBearerAuthenticator(verifier),
+      rateLimiter: createRateLimiter({
+        store:
+          config.rateLimit.store === 'redis'
+            ? createRedisRateLimitStore(getRedis())
+            : createMemoryRateLimitStore(),
+        policies: config.rateLimit.policies,
+        ipv6Prefix: config.rateLimit.ipv6Prefix,
+      }),
       crossSite: {
         origins: [config.publicUrl],
         allowNonBrowserClients: config.auth.allowNonBrowserClients,

@@ -12,7 +12,7 @@ import { createTestDatabase } from '../../../../packages/gatehouse/test/support/
 /** One running instance of the reference API, as the tests see it. */
 export interface ServerUnderTest {
   /** `postgres` and `postgres-b` are two instances sharing one database, key directory and Redis. */
-  readonly name: 'sqlite' | 'postgres' | 'postgres-b';
+  readonly name: 'sqlite' | 'postgres' | 'postgres-b' | 'limited';
   readonly url: string;
   readonly logFile: string;
   /** The environment it runs with, for CLI calls against the same deployment. */
@@ -80,10 +80,30 @@ export default async function setup(project: TestProject) {
     GATEHOUSE_SESSION_STORE: 'redis',
     REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
   };
+  // Most suites send far more requests from 127.0.0.1 than the default policies allow; they run
+  // with raised limits. The `limited` instance keeps the defaults and trusts a loopback proxy, so
+  // rate-limit tests can stand for many clients through X-Forwarded-For.
+  const relaxed = { GATEHOUSE_RATE_LIMITS: JSON.stringify(raisedLimits()) };
   const variants = [
-    { name: 'sqlite' as const, env: { GATEHOUSE_DATA_DIR: join(work, 'sqlite-data') } },
-    { name: 'postgres' as const, env: shared },
-    { name: 'postgres-b' as const, env: shared },
+    {
+      name: 'sqlite' as const,
+      env: { ...relaxed, GATEHOUSE_DATA_DIR: join(work, 'sqlite-data') },
+    },
+    {
+      name: 'postgres' as const,
+      env: { ...relaxed, ...shared, GATEHOUSE_RATE_LIMIT_STORE: 'redis' },
+    },
+    {
+      name: 'postgres-b' as const,
+      env: { ...relaxed, ...shared, GATEHOUSE_RATE_LIMIT_STORE: 'redis' },
+    },
+    {
+      name: 'limited' as const,
+      env: {
+        GATEHOUSE_DATA_DIR: join(work, 'limited-data'),
+        GATEHOUSE_TRUSTED_PROXIES: 'loopback',
+      },
+    },
   ];
   for (const variant of variants) {
     const port = await freePort();
@@ -121,4 +141,11 @@ export default async function setup(project: TestProject) {
     await database.drop();
     rmSync(work, { recursive: true, force: true });
   };
+}
+
+function raisedLimits() {
+  const names = ['ip', 'user', 'health', 'public', 'api', 'api-write', 'admin'];
+  const sensitive = ['auth-login', 'auth-register', 'auth-refresh', 'auth-password'];
+  const raised = [...names, ...sensitive, 'auth-forgot', 'auth-reset'];
+  return Object.fromEntries(raised.map((name) => [name, { limit: 100_000 }]));
 }

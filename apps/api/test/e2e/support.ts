@@ -5,7 +5,12 @@ import { expect, inject } from 'vitest';
 export const servers = inject('servers');
 
 /** One instance per database: the second PostgreSQL instance only serves scale-out tests. */
-export const databases = servers.filter((server) => server.name !== 'postgres-b');
+export const databases = servers.filter(
+  (server) => server.name === 'sqlite' || server.name === 'postgres',
+);
+
+/** The instance with the default rate limits, behind a trusted loopback proxy. */
+export const limited = servers.find((server) => server.name === 'limited')!;
 
 /** The SQLite (embedded default) instance, for tests that need only one. */
 export const embedded = servers.find((server) => server.name === 'sqlite') ?? servers[0]!;

@@ -4,6 +4,8 @@ import { z } from 'zod';
 
 import { GatehouseError } from '../errors.js';
 import { parseTrustedProxies, type TrustedProxies } from '../pipeline/client-ip.js';
+import type { RatePolicy } from '../rate-limit/limiter.js';
+import { ratePolicies } from '../rate-limit/overrides.js';
 
 /**
  * The deployment settings shared by the reference API and the CLI, read from environment
@@ -32,6 +34,17 @@ export interface GatehouseConfig {
   readonly redisUrl: string | undefined;
   readonly auth: AuthConfig;
   readonly mail: MailConfig;
+  readonly rateLimit: RateLimitConfig;
+}
+
+/** Settings of the rate-limiting layer. */
+export interface RateLimitConfig {
+  /** Where counters live: this process (`memory`), or Redis shared by every instance. */
+  readonly store: 'memory' | 'redis';
+  /** Every policy by name: the defaults, with `GATEHOUSE_RATE_LIMITS` merged over them. */
+  readonly policies: Readonly<Record<string, RatePolicy>>;
+  /** IPv6 clients count per prefix of this length. */
+  readonly ipv6Prefix: number;
 }
 
 /** Settings of the authentication layer. */
@@ -80,6 +93,9 @@ const Environment = z.object({
   GATEHOUSE_SESSION_STORE: z.enum(['database', 'redis']).default('database'),
   GATEHOUSE_ALLOW_NON_BROWSER_CLIENTS: z.enum(['true', 'false']).default('false'),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  GATEHOUSE_RATE_LIMIT_STORE: z.enum(['memory', 'redis']).default('memory'),
+  GATEHOUSE_RATE_LIMITS: z.string().max(20_000).optional(),
+  GATEHOUSE_RATE_LIMIT_IPV6_PREFIX: z.coerce.number().int().min(32).max(128).default(64),
   GATEHOUSE_MAIL_FROM: z
     .string()
     .min(3)
@@ -138,12 +154,23 @@ export function loadConfig(
       sessionStore: vars.GATEHOUSE_SESSION_STORE,
       allowNonBrowserClients: vars.GATEHOUSE_ALLOW_NON_BROWSER_CLIENTS === 'true',
     },
+    rateLimit: {
+      store: vars.GATEHOUSE_RATE_LIMIT_STORE,
+      policies: ratePolicies(vars.GATEHOUSE_RATE_LIMITS),
+      ipv6Prefix: vars.GATEHOUSE_RATE_LIMIT_IPV6_PREFIX,
+    },
     mail: {
       smtpUrl: vars.SMTP_URL,
       from: vars.GATEHOUSE_MAIL_FROM ?? `Gatehouse <no-reply@${new URL(publicUrl).hostname}>`,
     },
   };
 
+  if (config.rateLimit.store === 'redis' && config.redisUrl === undefined) {
+    throw new GatehouseError(
+      'ERR_CONFIG_INVALID',
+      'GATEHOUSE_RATE_LIMIT_STORE=redis needs REDIS_URL',
+    );
+  }
   if (config.auth.sessionStore === 'redis' && config.redisUrl === undefined) {
     throw new GatehouseError('ERR_CONFIG_INVALID', 'GATEHOUSE_SESSION_STORE=redis needs REDIS_URL');
   }

@@ -1,11 +1,12 @@
 import { GatehouseError } from '../errors.js';
 import { checkRequest } from '../validation/request.js';
+import type { RateLimiter } from '../rate-limit/limiter.js';
 import { checkAccess, type Authenticator } from './access.js';
 import { createClientIpResolver, isTrustedPeer, type TrustedProxies } from './client-ip.js';
 import type { CrossSitePolicy } from './cross-site.js';
 import { createRequestContext, type PipelineContext } from './context.js';
 import { silentLogger, type Logger } from './logger.js';
-import { refusalProblem, refuseCrossSite } from './refusals.js';
+import { limitedResponse, refusalProblem, refuseCrossSite } from './refusals.js';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id.js';
 import type { DeclaredMethod, RouteDeclaration, RouteSet } from './route.js';
 
@@ -27,6 +28,8 @@ export interface GatehouseOptions {
   readonly maxJsonDepth?: number;
   /** Verifies callers of `user` and `admin` routes; without one, such routes answer 500. */
   readonly authenticator?: Authenticator;
+  /** Applies the global and route rate-limit policies; without one, nothing is limited. */
+  readonly rateLimiter?: RateLimiter;
   /** Origins that may call `sameSiteOnly` routes; without it, such routes answer 500. */
   readonly crossSite?: CrossSitePolicy;
 }
@@ -124,15 +127,45 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
       return refused;
     }
 
+    const limiter = options.rateLimiter;
+    const blocked = limiter?.knownBlocked(declaration.rateLimit, ctx.clientIp);
+    if (blocked) return limitedResponse(ctx, blocked);
+
     if (declaration.sameSiteOnly) {
       const refused = refuseCrossSite(request, ctx, options.crossSite);
       if (refused) return refused;
     }
 
     const access = await checkAccess(declaration.access, request, ctx, options.authenticator);
-    if (!access.ok) return access.response;
-    ctx.principal = access.principal;
+    if (access.ok) ctx.principal = access.principal;
 
+    // Refused credentials are charged too (to the client address), so guessing costs quota.
+    let rateHeaders: [string, string][] = [];
+    if (limiter) {
+      const verdict = await limiter.check(declaration.rateLimit, ctx.clientIp, ctx.principal);
+      if (verdict.kind !== 'allowed') return limitedResponse(ctx, verdict);
+      if (verdict.degraded.length > 0) {
+        ctx.log.warn({ policies: verdict.degraded }, 'rate-limit store unavailable');
+      }
+      rateHeaders = verdict.headers;
+    }
+    if (!access.ok) return withHeaders(access.response, rateHeaders);
+
+    return withHeaders(
+      await validateAndHandle(routes, declaration, request, transport, ctx, url, method),
+      rateHeaders,
+    );
+  }
+
+  async function validateAndHandle(
+    routes: RouteSet,
+    declaration: RouteDeclaration,
+    request: Request,
+    transport: Transport,
+    ctx: PipelineContext,
+    url: URL,
+    method: string,
+  ): Promise<Response> {
     const checked = await checkRequest(request, url, transport.params ?? {}, {
       params: declaration.params,
       query: declaration.query,
@@ -143,7 +176,7 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     if (!checked.ok) return refusalProblem(ctx, checked.refusal, method);
 
     const { params, query, body } = checked.value;
-    const { principal } = access;
+    const { principal } = ctx;
     const response = await declaration.handler({
       request,
       principal,
@@ -180,6 +213,12 @@ function declarationFor(routes: RouteSet, method: string): RouteDeclaration | un
   if (method === 'HEAD') return routes.methods.GET;
   if (method === 'OPTIONS') return undefined;
   return routes.methods[method as DeclaredMethod];
+}
+
+function withHeaders(response: Response, headers: readonly [string, string][]): Response {
+  let current = response;
+  for (const [name, value] of headers) current = withHeader(current, name, value);
+  return current;
 }
 
 function withHeader(response: Response, name: string, value: string): Response {

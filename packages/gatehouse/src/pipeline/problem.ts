@@ -19,7 +19,9 @@ export const problemTypes = {
     title: 'Unsupported media type',
   },
   notImplemented: { type: 'urn:gatehouse:problem:not-implemented', title: 'Not implemented' },
+  rateLimited: { type: 'urn:gatehouse:problem:rate-limited', title: 'Too many requests' },
   internal: { type: 'urn:gatehouse:problem:internal', title: 'Internal error' },
+  unavailable: { type: 'urn:gatehouse:problem:unavailable', title: 'Service unavailable' },
 } as const;
 
 export type ProblemKind = keyof typeof problemTypes;
@@ -31,6 +33,8 @@ export interface ProblemDetails {
   /** The request id, so a client's report can be matched with the server log. */
   readonly requestId?: string;
   readonly errors?: readonly ValidationIssue[];
+  /** The rate-limit policies a 429 answers for. */
+  readonly policies?: readonly string[];
 }
 
 /** The media type of every error body (RFC 9457 §3). */

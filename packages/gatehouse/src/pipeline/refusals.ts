@@ -1,4 +1,5 @@
 import { GatehouseError } from '../errors.js';
+import type { RateLimitVerdict } from '../rate-limit/limiter.js';
 import type { ValidationIssue } from '../validation/issues.js';
 import type { Refusal } from '../validation/request.js';
 import type { PipelineContext } from './context.js';
@@ -54,4 +55,30 @@ function describeIssues(issues: readonly ValidationIssue[]): string {
   return issues.length === 1
     ? 'One part of the request is not valid.'
     : `${issues.length} parts of the request are not valid.`;
+}
+
+/** A 429 naming the violated policies, with `Retry-After`; or a 503 when the store is down. */
+export function limitedResponse(
+  ctx: PipelineContext,
+  verdict: Exclude<RateLimitVerdict, { kind: 'allowed' }>,
+): Response {
+  if (verdict.kind === 'unavailable') {
+    ctx.log.error({ policies: verdict.policies }, 'rate-limit store unavailable; refusing');
+    const refused = ctx.problem('unavailable', {
+      status: 503,
+      detail: 'This endpoint is briefly unavailable. Try again shortly.',
+    });
+    refused.headers.set('retry-after', '5');
+    return refused;
+  }
+
+  ctx.log.warn({ policies: verdict.policies }, 'rate limit exceeded');
+  const refused = ctx.problem('rateLimited', {
+    status: 429,
+    detail: `Too many requests; try again in ${verdict.retryAfter} seconds.`,
+    policies: verdict.policies,
+  });
+  for (const [name, value] of verdict.headers) refused.headers.set(name, value);
+  refused.headers.set('retry-after', String(verdict.retryAfter));
+  return refused;
 }

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+
+import { embedded, limited, problemBody, sendJson } from './support.js';
+
+// The `limited` instance trusts a loopback proxy, so X-Forwarded-For stands for the client; each
+// test takes addresses of its own and starts with empty counters.
+let next = 1;
+const freshClient = () => `198.51.${Math.floor(next / 250)}.${(next++ % 250) + 1}`;
+
+function login(client: string, email = 'nobody@example.test') {
+  return fetch(`${limited.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+    body: JSON.stringify({ email, password: 'not the password' }),
+  });
+}
+
+describe('rate-limit headers', () => {
+  it('lists every policy that applied, and describes the tightest in X-RateLimit-*', async () => {
+    const response = await fetch(`${limited.url}/api/health`, {
+      headers: { 'x-forwarded-for': freshClient() },
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('ratelimit-policy')).toBe('"ip";q=600;w=60, "health";q=1200;w=60');
+    expect(response.headers.get('ratelimit')).toMatch(/^"ip";r=599;t=\d+, "health";r=1199;t=\d+$/);
+    expect(response.headers.get('x-ratelimit-limit')).toBe('600');
+    expect(response.headers.get('x-ratelimit-remaining')).toBe('599');
+    expect(Number(response.headers.get('x-ratelimit-reset'))).toBeGreaterThan(0);
+  });
+
+  it('carries the headers on error responses of limited routes too', async () => {
+    const response = await sendJson(limited.url, '/api/notes', 'POST', {});
+    expect(response.status).toBe(401);
+    expect(response.headers.get('ratelimit-policy')).toContain('"api-write"');
+  });
+});
+
+describe('the sensitive routes', () => {
+  it('allow 10 logins per client address in 5 minutes, then answer 429 naming the policy', async () => {
+    const client = freshClient();
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i += 1) statuses.push((await login(client)).status);
+    expect(statuses).toEqual(Array(10).fill(401));
+
+    const refused = await login(client);
+    const body = await problemBody(refused);
+    expect(refused.status).toBe(429);
+    expect(body).toMatchObject({
+      type: 'urn:gatehouse:problem:rate-limited',
+      policies: ['auth-login'],
+    });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(refused.headers.get('ratelimit')).toContain('"auth-login";r=0');
+  });
+
+  it('keep refusing a blocked client from memory, while other clients go on', async () => {
+    const client = freshClient();
+    for (let i = 0; i < 11; i += 1) await login(client);
+
+    expect((await login(client)).status).toBe(429);
+    expect((await login(freshClient())).status).toBe(401);
+  });
+
+  it('are tighter than the general limit: the ip policy still has room when login is exhausted', async () => {
+    const client = freshClient();
+    for (let i = 0; i < 11; i += 1) await login(client);
+
+    const health = await fetch(`${limited.url}/api/health`, {
+      headers: { 'x-forwarded-for': client },
+    });
+    expect(health.status).toBe(200);
+  });
+});
+
+describe('client addresses', () => {
+  it('count IPv6 neighbours within one /64 together, and other /64s apart', async () => {
+    for (let i = 1; i <= 11; i += 1) await login(`2001:db8:aa:${next}::${i.toString(16)}`);
+
+    expect((await login(`2001:db8:aa:${next}::ffff`)).status).toBe(429);
+    expect((await login(`2001:db8:aa:${next + 1}::1`)).status).toBe(401);
+    next += 2;
+  });
+
+  it('count an IPv4-mapped IPv6 address as the IPv4 address', async () => {
+    const client = freshClient();
+    for (let i = 0; i < 11; i += 1) await login(`::ffff:${client}`);
+    expect((await login(client)).status).toBe(429);
+  });
+
+  it('ignore a forged X-Forwarded-For where no proxy is trusted: it neither resets nor shifts the count', async () => {
+    const remaining = async (forwarded: string) => {
+      const response = await fetch(`${embedded.url}/api/health`, {
+        headers: { 'x-forwarded-for': forwarded },
+      });
+      return Number(/"ip";r=(\d+)/.exec(response.headers.get('ratelimit') ?? '')?.[1]);
+    };
+
+    const first = await remaining('203.0.113.1');
+    const second = await remaining('203.0.113.2');
+    const third = await remaining('198.51.100.77');
+    // A fresh bucket would answer limit - 1; the count only goes on falling, as one client's.
+    expect(first).toBeLessThan(100_000 - 1);
+    expect(second).toBeLessThanOrEqual(first);
+    expect(third).toBeLessThanOrEqual(second);
+  });
+});
