@@ -12,7 +12,7 @@ import { createTestDatabase } from '../../../../packages/gatehouse/test/support/
 /** One running instance of the reference API, as the tests see it. */
 export interface ServerUnderTest {
   /** `postgres` and `postgres-b` are two instances sharing one database, key directory and Redis. */
-  readonly name: 'sqlite' | 'postgres' | 'postgres-b' | 'limited';
+  readonly name: 'sqlite' | 'postgres' | 'postgres-b' | 'limited' | 'limited-b';
   readonly url: string;
   readonly logFile: string;
   /** The environment it runs with, for CLI calls against the same deployment. */
@@ -81,9 +81,15 @@ export default async function setup(project: TestProject) {
     REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
   };
   // Most suites send far more requests from 127.0.0.1 than the default policies allow; they run
-  // with raised limits. The `limited` instance keeps the defaults and trusts a loopback proxy, so
-  // rate-limit tests can stand for many clients through X-Forwarded-For.
+  // with raised limits. The two `limited` instances keep the defaults, share their counters in
+  // Redis and trust a loopback proxy, so rate-limit tests can stand for many clients through
+  // X-Forwarded-For.
   const relaxed = { GATEHOUSE_RATE_LIMITS: JSON.stringify(raisedLimits()) };
+  const limitedEnv = {
+    GATEHOUSE_TRUSTED_PROXIES: 'loopback',
+    GATEHOUSE_RATE_LIMIT_STORE: 'redis',
+    REDIS_URL: shared.REDIS_URL,
+  };
   const variants = [
     {
       name: 'sqlite' as const,
@@ -97,12 +103,10 @@ export default async function setup(project: TestProject) {
       name: 'postgres-b' as const,
       env: { ...relaxed, ...shared, GATEHOUSE_RATE_LIMIT_STORE: 'redis' },
     },
+    { name: 'limited' as const, env: { ...limitedEnv, GATEHOUSE_DATA_DIR: join(work, 'limited') } },
     {
-      name: 'limited' as const,
-      env: {
-        GATEHOUSE_DATA_DIR: join(work, 'limited-data'),
-        GATEHOUSE_TRUSTED_PROXIES: 'loopback',
-      },
+      name: 'limited-b' as const,
+      env: { ...limitedEnv, GATEHOUSE_DATA_DIR: join(work, 'limited-b') },
     },
   ];
   for (const variant of variants) {

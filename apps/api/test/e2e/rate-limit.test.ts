@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
 
-import { embedded, limited, problemBody, sendJson } from './support.js';
+import { embedded, limited, limitedB, problemBody, sendJson } from './support.js';
 
-// The `limited` instance trusts a loopback proxy, so X-Forwarded-For stands for the client; each
-// test takes addresses of its own and starts with empty counters.
-let next = 1;
-const freshClient = () => `198.51.${Math.floor(next / 250)}.${(next++ % 250) + 1}`;
+// The `limited` instances trust a loopback proxy, so X-Forwarded-For stands for the client; each
+// test takes random addresses of its own, so its counters start empty (Redis outlives a run).
+const octet = () => crypto.getRandomValues(new Uint8Array(1))[0]!;
+const hex = () => octet().toString(16);
+const freshClient = () => `10.${octet()}.${octet()}.${octet()}`;
+const freshNetwork = () => `2001:db8:${hex()}${hex()}`;
 
-function login(client: string, email = 'nobody@example.test') {
-  return fetch(`${limited.url}/api/auth/login`, {
+function login(client: string, server = limited) {
+  return fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
-    body: JSON.stringify({ email, password: 'not the password' }),
+    body: JSON.stringify({ email: 'nobody@example.test', password: 'not the password' }),
   });
 }
 
@@ -76,11 +78,11 @@ describe('the sensitive routes', () => {
 
 describe('client addresses', () => {
   it('count IPv6 neighbours within one /64 together, and other /64s apart', async () => {
-    for (let i = 1; i <= 11; i += 1) await login(`2001:db8:aa:${next}::${i.toString(16)}`);
+    const network = freshNetwork();
+    for (let i = 1; i <= 11; i += 1) await login(`${network}:1:${i.toString(16)}::1`);
 
-    expect((await login(`2001:db8:aa:${next}::ffff`)).status).toBe(429);
-    expect((await login(`2001:db8:aa:${next + 1}::1`)).status).toBe(401);
-    next += 2;
+    expect((await login(`${network}:1:ffff::ffff`)).status).toBe(429);
+    expect((await login(`${network}:2::1`)).status).toBe(401);
   });
 
   it('count an IPv4-mapped IPv6 address as the IPv4 address', async () => {
@@ -104,5 +106,18 @@ describe('client addresses', () => {
     expect(first).toBeLessThan(100_000 - 1);
     expect(second).toBeLessThanOrEqual(first);
     expect(third).toBeLessThanOrEqual(second);
+  });
+});
+
+describe('two instances sharing Redis', () => {
+  it('admit exactly the limit, never more, to concurrent requests spread over both', async () => {
+    const client = freshClient();
+    const attempts = Array.from({ length: 30 }, (_, i) =>
+      login(client, i % 2 === 0 ? limited : limitedB),
+    );
+    const statuses = (await Promise.all(attempts)).map((response) => response.status);
+
+    expect(statuses.filter((status) => status === 401)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(20);
   });
 });

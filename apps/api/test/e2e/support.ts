@@ -9,8 +9,9 @@ export const databases = servers.filter(
   (server) => server.name === 'sqlite' || server.name === 'postgres',
 );
 
-/** The instance with the default rate limits, behind a trusted loopback proxy. */
+/** The instances with the default rate limits, sharing Redis, behind a trusted loopback proxy. */
 export const limited = servers.find((server) => server.name === 'limited')!;
+export const limitedB = servers.find((server) => server.name === 'limited-b')!;
 
 /** The SQLite (embedded default) instance, for tests that need only one. */
 export const embedded = servers.find((server) => server.name === 'sqlite') ?? servers[0]!;
