@@ -9,11 +9,11 @@ const hex = () => octet().toString(16);
 const freshClient = () => `10.${octet()}.${octet()}.${octet()}`;
 const freshNetwork = () => `2001:db8:${hex()}${hex()}`;
 
-function login(client: string, server = limited) {
+function login(client: string, server = limited, email = `u-${crypto.randomUUID()}@example.test`) {
   return fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
-    body: JSON.stringify({ email: 'nobody@example.test', password: 'not the password' }),
+    body: JSON.stringify({ email, password: 'not the password' }),
   });
 }
 
@@ -55,6 +55,18 @@ describe('the sensitive routes', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(refused.headers.get('ratelimit')).toContain('"auth-login";r=0');
+  });
+
+  it('also limit logins per account, whatever addresses they come from', async () => {
+    const email = `target-${crypto.randomUUID()}@example.test`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i += 1)
+      statuses.push((await login(freshClient(), limited, email)).status);
+
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses[10]).toBe(429);
+    const refused = await login(freshClient(), limited, email);
+    expect(await problemBody(refused)).toMatchObject({ policies: ['auth-login-account'] });
   });
 
   it('keep refusing a blocked client from memory, while other clients go on', async () => {

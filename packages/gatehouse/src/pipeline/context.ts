@@ -14,11 +14,17 @@ export interface RequestContext {
   readonly log: Logger;
   /** A problem response carrying this request's id. */
   problem(kind: ProblemKind, details: Omit<ProblemDetails, 'requestId'>): Response;
+  /**
+   * Charges a rate-limit policy for a key only the handler knows (the account a login names).
+   * Resolves to the 429 (or 503) to answer with, or `undefined` when the request may go on.
+   */
+  limit(policy: string, key: string): Promise<Response | undefined>;
 }
 
 /** The context as the pipeline holds it: the access check records the caller. */
 export interface PipelineContext extends RequestContext {
   principal: Principal | undefined;
+  limit: RequestContext['limit'];
 }
 
 export function createRequestContext(
@@ -39,5 +45,7 @@ export function createRequestContext(
     principal: undefined,
     log,
     problem: (kind, details) => problem(kind, { ...details, requestId }),
+    // Without a rate limiter nothing is limited; the pipeline replaces this when it has one.
+    limit: () => Promise.resolve(undefined),
   };
 }

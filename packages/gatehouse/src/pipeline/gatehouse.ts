@@ -130,6 +130,12 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     const limiter = options.rateLimiter;
     const blocked = limiter?.knownBlocked(declaration.rateLimit, ctx.clientIp);
     if (blocked) return limitedResponse(ctx, blocked);
+    if (limiter) {
+      ctx.limit = async (policy, key) => {
+        const verdict = await limiter.checkKey(policy, key);
+        return verdict.kind === 'allowed' ? undefined : limitedResponse(ctx, verdict);
+      };
+    }
 
     if (declaration.sameSiteOnly) {
       const refused = refuseCrossSite(request, ctx, options.crossSite);

@@ -20,7 +20,7 @@ export interface BreakerOptions {
   readonly failures?: number;
   /** How long it stays open. @default 5000 */
   readonly cooldownMs?: number;
-  /** Longest a store call may take before it counts as failed. @default 100 */
+  /** Longest a store call may take before it counts as failed. @default 500 */
   readonly timeoutMs?: number;
   readonly clock?: Clock;
 }
@@ -29,7 +29,7 @@ export interface BreakerOptions {
 export function createBreaker(options: BreakerOptions = {}): Breaker {
   const limit = options.failures ?? 5;
   const cooldownMs = options.cooldownMs ?? 5_000;
-  const timeoutMs = options.timeoutMs ?? 100;
+  const timeoutMs = options.timeoutMs ?? 500;
   const clock = options.clock ?? Date.now;
 
   let consecutive = 0;

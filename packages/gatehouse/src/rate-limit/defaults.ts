@@ -17,6 +17,9 @@ export const defaultRatePolicies: Readonly<Record<string, RatePolicy>> = {
   admin: { limit: 60, windowSeconds: 60, by: 'user' },
 
   'auth-login': sensitive(10, 300, 'ip', 'local'),
+  // Per account named in a login, whatever address it comes from (credential stuffing spreads
+  // over many addresses; it still aims at few accounts).
+  'auth-login-account': sensitive(10, 300, 'ip', 'local'),
   'auth-register': sensitive(5, 3600, 'ip', 'closed'),
   'auth-refresh': { limit: 60, windowSeconds: 300, by: 'ip', onStoreFailure: 'local' },
   'auth-password': sensitive(5, 900, 'user', 'closed'),

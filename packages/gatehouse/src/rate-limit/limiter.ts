@@ -57,6 +57,11 @@ export interface RateLimiter {
     clientIp: string | undefined,
     principal: Principal | undefined,
   ): Promise<RateLimitVerdict>;
+  /**
+   * Charges one policy for a key the caller chooses, such as the account a login names: for
+   * limits that only the handler can key, after the body is read.
+   */
+  checkKey(policy: string, key: string): Promise<RateLimitVerdict>;
 }
 
 interface Blocked {
@@ -109,6 +114,21 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   }
 
+  function blockedBy(checks: readonly LimitCheck[]): LimitedVerdict | undefined {
+    const now = clock();
+    for (const check of checks) {
+      const entry = blocked.get(check.key);
+      if (!entry) continue;
+      if (entry.until <= now) {
+        blocked.delete(check.key);
+        continue;
+      }
+      const resetSeconds = Math.ceil((entry.until - now) / 1000);
+      return limited([{ ...entry.state, remaining: 0, resetSeconds }]);
+    }
+    return undefined;
+  }
+
   function limited(states: readonly LimitState[]): LimitedVerdict {
     const denied = states.filter((state) => !state.allowed);
     return {
@@ -121,34 +141,42 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   return {
     knownBlocked(route, ip) {
-      const now = clock();
-      for (const check of checksFor(route, ip, undefined)) {
-        const entry = blocked.get(check.key);
-        if (!entry) continue;
-        if (entry.until <= now) {
-          blocked.delete(check.key);
-          continue;
-        }
-        const resetSeconds = Math.ceil((entry.until - now) / 1000);
-        return limited([{ ...entry.state, remaining: 0, resetSeconds }]);
-      }
-      return undefined;
+      return blockedBy(checksFor(route, ip, undefined));
     },
 
-    async check(route, ip, principal) {
-      const checks = checksFor(route, ip, principal);
-      if (checks.length === 0) return { kind: 'allowed', headers: [], degraded: [] };
+    check(route, ip, principal) {
+      return decide(checksFor(route, ip, principal));
+    },
 
-      try {
-        const decision = await breaker.run(() => options.store.check(checks));
-        remember(checks, decision.states, decision.now);
-        if (!decision.allowed) return limited(decision.states);
-        return { kind: 'allowed', headers: rateLimitHeaders(decision.states), degraded: [] };
-      } catch {
-        return fallBack(checks);
-      }
+    checkKey(name, key) {
+      const policy = policyOf(name);
+      return decide([
+        {
+          policy: name,
+          key: `${name}:${key}`,
+          limit: policy.limit,
+          windowSeconds: policy.windowSeconds,
+          cost: 1,
+          algorithm: policy.algorithm ?? 'sliding-window',
+        },
+      ]);
     },
   };
+
+  async function decide(checks: readonly LimitCheck[]): Promise<RateLimitVerdict> {
+    if (checks.length === 0) return { kind: 'allowed', headers: [], degraded: [] };
+    const known = blockedBy(checks);
+    if (known) return known;
+
+    try {
+      const decision = await breaker.run(() => options.store.check(checks));
+      remember(checks, decision.states, decision.now);
+      if (!decision.allowed) return limited(decision.states);
+      return { kind: 'allowed', headers: rateLimitHeaders(decision.states), degraded: [] };
+    } catch {
+      return fallBack(checks);
+    }
+  }
 
   async function fallBack(checks: readonly LimitCheck[]): Promise<RateLimitVerdict> {
     const modes = checks.map((check) => policyOf(check.policy).onStoreFailure ?? 'open');

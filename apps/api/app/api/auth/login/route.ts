@@ -1,3 +1,4 @@
+import { normaliseEmail } from 'gatehouse/auth';
 import { nextHandlers } from 'gatehouse/next';
 import { defineRoutes, route } from 'gatehouse/pipeline';
 
@@ -13,6 +14,9 @@ const login = defineRoutes('/api/auth/login', {
     audit: 'session.login',
     body: Credentials,
     handler: async ({ body, ctx }) => {
+      const limited = await ctx.limit('auth-login-account', normaliseEmail(body.email));
+      if (limited) return limited;
+
       const { service } = await getAuth();
       const grant = await service.login(body.email, body.password);
       if (grant) return grantResponse(grant);
