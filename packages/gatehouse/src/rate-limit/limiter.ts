@@ -144,11 +144,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return blockedBy(checksFor(route, ip, undefined));
     },
 
-    check(route, ip, principal) {
+    async check(route, ip, principal) {
       return decide(checksFor(route, ip, principal));
     },
 
-    checkKey(name, key) {
+    async checkKey(name, key) {
       const policy = policyOf(name);
       return decide([
         {
