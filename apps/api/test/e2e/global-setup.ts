@@ -137,6 +137,14 @@ export default async function setup(project: TestProject) {
 function raisedLimits() {
   const names = ['ip', 'user', 'health', 'public', 'api', 'api-write', 'admin'];
   const sensitive = ['auth-login', 'auth-login-account', 'auth-register', 'auth-refresh'];
-  const raised = [...names, ...sensitive, 'auth-password', 'auth-forgot', 'auth-reset'];
+  const raised = [
+    ...names,
+    ...sensitive,
+    'auth-password',
+    'auth-forgot-account',
+    'auth-forgot',
+    'auth-forgot-account',
+    'auth-reset',
+  ];
   return Object.fromEntries(raised.map((name) => [name, { limit: 100_000 }]));
 }

@@ -24,6 +24,8 @@ export const defaultRatePolicies: Readonly<Record<string, RatePolicy>> = {
   'auth-refresh': { limit: 60, windowSeconds: 300, by: 'ip', onStoreFailure: 'local' },
   'auth-password': sensitive(5, 900, 'user', 'closed'),
   'auth-forgot': sensitive(5, 3600, 'ip', 'closed'),
+  // Per account named, so nobody can flood one inbox with reset mail from many addresses.
+  'auth-forgot-account': sensitive(3, 3600, 'ip', 'closed'),
   'auth-reset': sensitive(10, 3600, 'ip', 'closed'),
 };
 

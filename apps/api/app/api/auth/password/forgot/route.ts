@@ -1,3 +1,4 @@
+import { normaliseEmail } from 'gatehouse/auth';
 import { nextHandlers } from 'gatehouse/next';
 import { defineRoutes, route } from 'gatehouse/pipeline';
 
@@ -12,7 +13,10 @@ const forgot = defineRoutes('/api/auth/password/forgot', {
     rateLimit: 'auth-forgot',
     audit: 'account.password_reset_request',
     body: PasswordForgot,
-    handler: async ({ body }) => {
+    handler: async ({ body, ctx }) => {
+      const limited = await ctx.limit('auth-forgot-account', normaliseEmail(body.email));
+      if (limited) return limited;
+
       await (await getAuth()).service.forgotPassword(body.email);
       return Response.json(
         {
