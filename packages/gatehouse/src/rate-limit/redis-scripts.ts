@@ -67,11 +67,13 @@ for i = 1, #KEYS do
   local window, cost = tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
   if ARGV[at + 1] == 'window' then
     -- The key expires when its current window stops counting; until then a charge happens at
-    -- most one window later, so the field two windows back is the only stale one.
+    -- most one window later, so the field two windows back is the only stale one. Both need
+    -- doing once per window: on its first charge, when the new count is just this cost.
     local index = math.floor(now / window)
-    redis.call('HINCRBY', KEYS[i], int(index), cost)
-    redis.call('HDEL', KEYS[i], int(index - 2))
-    redis.call('PEXPIREAT', KEYS[i], int((index + 2) * window))
+    if redis.call('HINCRBY', KEYS[i], int(index), cost) == cost then
+      redis.call('HDEL', KEYS[i], int(index - 2))
+      redis.call('PEXPIREAT', KEYS[i], int((index + 2) * window))
+    end
   else
     local batch = {}
     for unit = 1, cost do
