@@ -74,6 +74,24 @@ describe('the rate limiter', () => {
   });
 });
 
+describe('limits keyed by the handler', () => {
+  it('charge a policy for a chosen key, apart from every other key', async () => {
+    const { limiter } = setup(policies);
+    const kinds = [];
+    for (let i = 0; i < 4; i += 1)
+      kinds.push((await limiter.checkKey('login', 'ann@example.test')).kind);
+
+    expect(kinds).toEqual(['allowed', 'allowed', 'allowed', 'limited']);
+    expect((await limiter.checkKey('login', 'bob@example.test')).kind).toBe('allowed');
+  });
+
+  it('keep a key-limited client from sharing counters with the address-limited ones', async () => {
+    const { limiter } = setup(policies);
+    for (let i = 0; i < 3; i += 1) await limiter.checkKey('login', '203.0.113.9');
+    expect((await limiter.check('login', '203.0.113.9', undefined)).kind).toBe('allowed');
+  });
+});
+
 describe('when the store fails', () => {
   const broken: RateLimitStore = { check: () => Promise.reject(new Error('ECONNREFUSED')) };
 
