@@ -9,6 +9,7 @@ import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
 
 import { BEARER, joseVerify, publicKeyOf, ringOf, SETTINGS } from './tokens.mjs';
+import { serveToParent } from '../child-server.mjs';
 
 const { Response } = globalThis;
 
@@ -95,16 +96,4 @@ if (!Object.hasOwn(builders, name) || !process.send || !process.env.BENCH_AUTH_K
   process.exit(2);
 }
 
-const server = await builders[name](JSON.parse(process.env.BENCH_AUTH_KEY));
-server.listen(0, '127.0.0.1', () => {
-  process.send({ type: 'ready', port: server.address().port });
-});
-
-process.on('message', (message) => {
-  if (message === 'cpu') process.send({ type: 'cpu', usage: process.cpuUsage() });
-  if (message === 'stop') {
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-  }
-});
-process.on('disconnect', () => process.exit(0));
+serveToParent(await builders[name](JSON.parse(process.env.BENCH_AUTH_KEY)));

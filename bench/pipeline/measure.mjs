@@ -31,40 +31,45 @@ export function median(values) {
 }
 
 /**
- * Warms the server up, then times one run of `kind` against it. `serverCpu()` resolves to the
- * server process's `process.cpuUsage()`. Returns the measurements and whether every response
- * had the expected status with no errors or timeouts.
+ * Warms the server up, then times one autocannon run of `target` (its request options: `url`
+ * and either one request's `method`, `headers`, `body`, or a `requests` list to rotate).
+ * `serverCpu()` resolves to the server process's `process.cpuUsage()`; `watch`, when given,
+ * starts watching the machine and returns a function that tells how many cores were busy. Returns
+ * the measurements and whether every response had `expectedStatus` with no errors or timeouts.
  */
-export async function measure({ origin, kind, connections, duration, warmup, serverCpu }) {
-  const options = {
-    url: new URL(kind.path, origin).href,
-    method: kind.method,
-    headers: kind.headers,
-    body: kind.body,
-    connections,
-    pipelining: 1,
-    timeout: 10,
-  };
+export async function measureLoad({
+  target,
+  expectedStatus,
+  connections,
+  duration,
+  warmup,
+  serverCpu,
+  watch,
+}) {
+  const options = { ...target, connections, pipelining: 1, timeout: 10 };
   if (warmup > 0) await cannon({ ...options, duration: warmup });
 
   const latencies = [];
   const cpuBefore = await serverCpu();
   const ownBefore = process.cpuUsage();
+  const busy = watch?.();
   const started = performance.now();
   const result = await cannon({ ...options, duration }, (_client, _status, _bytes, ms) => {
     latencies.push(ms);
   });
   const elapsed = (performance.now() - started) / 1000;
   const own = process.cpuUsage(ownBefore);
+  const busyCores = busy?.();
   const cpuAfter = await serverCpu();
 
   latencies.sort((a, b) => a - b);
   const responses = latencies.length;
   const serverMicros = cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system;
+  const ownMicros = own.user + own.system;
   const statuses = Object.fromEntries(
     Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]),
   );
-  const unexpected = responses - (statuses[kind.status] ?? 0);
+  const unexpected = responses - (statuses[expectedStatus] ?? 0);
 
   return {
     requestsPerSecond: responses / result.duration,
@@ -73,7 +78,11 @@ export async function measure({ origin, kind, connections, duration, warmup, ser
     max: latencies.at(-1) ?? NaN,
     serverCpuMicrosPerRequest: responses > 0 ? serverMicros / responses : NaN,
     serverCpuShare: serverMicros / 1e6 / elapsed,
-    loadGeneratorCpuShare: (own.user + own.system) / 1e6 / elapsed,
+    loadGeneratorCpuShare: ownMicros / 1e6 / elapsed,
+    // Cores kept busy by everything but the server and the load generator meanwhile.
+    ...(busyCores === undefined
+      ? {}
+      : { otherCores: busyCores - (serverMicros + ownMicros) / 1e6 / elapsed }),
     responses,
     statuses,
     errors: result.errors,
@@ -81,4 +90,11 @@ export async function measure({ origin, kind, connections, duration, warmup, ser
     resets: result.resets ?? 0,
     ok: responses > 0 && unexpected === 0 && result.errors === 0 && result.timeouts === 0,
   };
+}
+
+/** Times one run of a request kind of the scenario (see `measureLoad`). */
+export function measure({ origin, kind, ...run }) {
+  const { method, headers, body } = kind;
+  const target = { url: new URL(kind.path, origin).href, method, headers, body };
+  return measureLoad({ target, expectedStatus: kind.status, ...run });
 }

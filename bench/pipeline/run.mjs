@@ -8,11 +8,10 @@
  * interleaved (every server and request kind once per round, in a rotating order) and each
  * metric is the median over the rounds. See docs/benchmarks.md.
  */
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { forkServer } from '../child-server.mjs';
 import { measure } from './measure.mjs';
 import { formatTables, machine, ratios, staleSources, summarize, writeResults } from './report.mjs';
 import { checkServer, KINDS, SERVERS } from './scenario.mjs';
@@ -40,36 +39,9 @@ const timing = (c) =>
     : { duration, warmup };
 
 const serverScript = fileURLToPath(new URL('./servers.mjs', import.meta.url));
-const profileDir = fileURLToPath(new URL('../results/profiles/', import.meta.url));
 
 /** Forks one server and resolves once it listens; `cpu()` asks it for its CPU usage. */
-async function start(name) {
-  const execArgv = args.profile === name ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const child = fork(serverScript, [name], {
-    execArgv,
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const [message] = await once(child, 'message');
-  if (message?.type !== 'ready') throw new Error(`${name} did not start`);
-
-  const cpu = () =>
-    new Promise((resolve) => {
-      const onMessage = (reply) => {
-        if (reply?.type !== 'cpu') return;
-        child.off('message', onMessage);
-        resolve(reply.usage);
-      };
-      child.on('message', onMessage);
-      child.send('cpu');
-    });
-  const stop = async () => {
-    const exited = once(child, 'exit');
-    child.send('stop');
-    await exited;
-  };
-  return { name, origin: `http://127.0.0.1:${message.port}`, cpu, stop };
-}
+const start = (name) => forkServer(serverScript, name, { profile: args.profile });
 
 const stale = await staleSources();
 if (stale.length > 0) {

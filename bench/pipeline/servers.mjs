@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
 
 import { z } from 'zod';
+import { serveToParent } from '../child-server.mjs';
 
 const MAX_BODY = 100_000;
 const { Response } = globalThis;
@@ -134,16 +135,4 @@ if (!Object.hasOwn(builders, name) || !process.send) {
   process.exit(2);
 }
 
-const server = await builders[name]();
-server.listen(0, '127.0.0.1', () => {
-  process.send({ type: 'ready', port: server.address().port });
-});
-
-process.on('message', (message) => {
-  if (message === 'cpu') process.send({ type: 'cpu', usage: process.cpuUsage() });
-  if (message === 'stop') {
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-  }
-});
-process.on('disconnect', () => process.exit(0));
+serveToParent(await builders[name]());
