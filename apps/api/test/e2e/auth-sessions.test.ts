@@ -11,11 +11,12 @@ import {
   signIn,
   signUp,
   type Session,
+  REFRESH_COOKIE,
+  refreshSetCookie,
 } from './support.js';
 
 type ServerUnderTest = (typeof servers)[number];
 
-const REFRESH_COOKIE = '__Host-gatehouse-refresh';
 /** GATEHOUSE_REFRESH_GRACE as the global setup starts the servers, in milliseconds. */
 const GRACE_MS = 2_000;
 
@@ -40,31 +41,10 @@ const refresh = (server: ServerUnderTest, cookie: string, headers?: Record<strin
 const logout = (server: ServerUnderTest, cookie: string, headers?: Record<string, string>) =>
   post(server, '/api/auth/logout', cookie, headers);
 
-/** A `Set-Cookie` header split into its name, value and lower-cased attributes. */
-function parseSetCookie(header: string) {
-  const [pair = '', ...attributes] = header.split(';').map((part) => part.trim());
-  const equals = pair.indexOf('=');
-  return {
-    name: pair.slice(0, equals),
-    value: pair.slice(equals + 1),
-    attributes: Object.fromEntries(
-      attributes.map((attribute): [string, string] => {
-        const at = attribute.indexOf('=');
-        return at === -1
-          ? [attribute.toLowerCase(), '']
-          : [attribute.slice(0, at).toLowerCase(), attribute.slice(at + 1)];
-      }),
-    ),
-  };
-}
-
 /** Checks that a response removes the refresh cookie, with the attributes it was set with. */
 function expectClearedCookie(response: Response) {
-  const headers = response.headers
-    .getSetCookie()
-    .filter((header) => header.startsWith(`${REFRESH_COOKIE}=`));
-  expect(headers).toHaveLength(1);
-  expect(parseSetCookie(headers[0]!)).toEqual({
+  const cookie = refreshSetCookie(response);
+  expect({ ...cookie, attributes: Object.fromEntries(cookie.attributes) }).toEqual({
     name: REFRESH_COOKIE,
     value: '',
     attributes: { 'max-age': '0', path: '/', httponly: '', secure: '', samesite: 'Strict' },

@@ -15,38 +15,13 @@ import {
   signIn,
   signUp,
   type Session,
+  REFRESH_COOKIE,
+  refreshSetCookie,
 } from './support.js';
 
 type ServerUnderTest = (typeof servers)[number];
 
-const REFRESH_COOKIE = '__Host-gatehouse-refresh';
 const THIRTY_DAYS = 30 * 86_400;
-
-/** A `Set-Cookie` header split into its name, value and lower-cased attributes. */
-function parseSetCookie(header: string) {
-  const [pair = '', ...attributes] = header.split(';').map((part) => part.trim());
-  const equals = pair.indexOf('=');
-  return {
-    name: pair.slice(0, equals),
-    value: pair.slice(equals + 1),
-    attributes: new Map(
-      attributes.map((attribute): [string, string] => {
-        const at = attribute.indexOf('=');
-        return at === -1
-          ? [attribute.toLowerCase(), '']
-          : [attribute.slice(0, at).toLowerCase(), attribute.slice(at + 1)];
-      }),
-    ),
-  };
-}
-
-function refreshSetCookie(response: Response) {
-  const headers = response.headers
-    .getSetCookie()
-    .filter((header) => header.startsWith(`${REFRESH_COOKIE}=`));
-  expect(headers).toHaveLength(1);
-  return parseSetCookie(headers[0]!);
-}
 
 /** The problem body without the member that differs on every response. */
 function withoutRequestId(body: { requestId?: string }) {

@@ -4,6 +4,9 @@ import { expect, inject } from 'vitest';
 
 export const servers = inject('servers');
 
+/** The refresh cookie's name. */
+export const REFRESH_COOKIE = '__Host-gatehouse-refresh';
+
 /** One instance per database: the second PostgreSQL instance only serves scale-out tests. */
 export const databases = servers.filter(
   (server) => server.name === 'sqlite' || server.name === 'postgres',
@@ -63,9 +66,7 @@ export interface Session {
 
 /** The `name=value` part of the refresh cookie a response sets, if any. */
 export function refreshCookieOf(response: Response): string | undefined {
-  const header = response.headers
-    .getSetCookie()
-    .find((c) => c.startsWith('__Host-gatehouse-refresh='));
+  const header = response.headers.getSetCookie().find((c) => c.startsWith(`${REFRESH_COOKIE}=`));
   return header?.split(';')[0];
 }
 
@@ -104,4 +105,31 @@ export function bearer(
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return { authorization: `Bearer ${session.accessToken}`, ...extra };
+}
+
+/** A `Set-Cookie` header split into its name, value and lower-cased attributes. */
+export function parseSetCookie(header: string) {
+  const [pair = '', ...attributes] = header.split(';').map((part) => part.trim());
+  const equals = pair.indexOf('=');
+  return {
+    name: pair.slice(0, equals),
+    value: pair.slice(equals + 1),
+    attributes: new Map(
+      attributes.map((attribute): [string, string] => {
+        const at = attribute.indexOf('=');
+        return at === -1
+          ? [attribute.toLowerCase(), '']
+          : [attribute.slice(0, at).toLowerCase(), attribute.slice(at + 1)];
+      }),
+    ),
+  };
+}
+
+/** The one refresh-cookie `Set-Cookie` of a response, parsed. */
+export function refreshSetCookie(response: Response) {
+  const headers = response.headers
+    .getSetCookie()
+    .filter((header) => header.startsWith(`${REFRESH_COOKIE}=`));
+  expect(headers).toHaveLength(1);
+  return parseSetCookie(headers[0]!);
 }
