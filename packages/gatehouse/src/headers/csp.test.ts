@@ -302,7 +302,7 @@ describe('createCsp', () => {
       expect(() => createCsp(directives, { production: true })).not.toThrow();
     });
 
-    it.each([
+    it.each<[CspDirectives]>([
       [{ 'default-src': ["'self'"], 'script-src': ["'self'", "'unsafe-inline'"] }],
       [{ 'default-src': ["'self'"], 'script-src': [NONCE, "'unsafe-inline'"] }],
       [{ 'default-src': ["'self'", "'unsafe-eval'"] }],
