@@ -131,7 +131,7 @@ export function createPageProfile(options: PageProfileOptions = {}): PageProfile
       if (enforced) list.push(['Content-Security-Policy', enforced.serialize(nonce)]);
       if (reportOnly)
         list.push(['Content-Security-Policy-Report-Only', reportOnly.serialize(nonce)]);
-      list.push(...fixed);
+      for (const [name, value] of fixed) list.push([name, value]);
       if (headerOptions.noStore === true) list.push([NO_STORE[0], NO_STORE[1]]);
       return list;
     },
