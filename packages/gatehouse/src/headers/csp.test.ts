@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { GatehouseError } from '../errors.js';
@@ -310,6 +311,32 @@ describe('createCsp', () => {
     ])('are refused in production with ERR_CONFIG_UNSAFE: %j', (directives) => {
       expect(refusal(directives, { production: true }).code).toBe('ERR_CONFIG_UNSAFE');
       expect(() => createCsp(directives)).not.toThrow();
+    });
+  });
+
+  describe('for any source string', () => {
+    it('either throws a coded error or serialises a header no source can break out of', () => {
+      const source = fc.oneof(
+        fc.string(),
+        fc.string({ unit: 'binary' }),
+        fc.constantFrom("'self'", 'https:', '*.example.com', "'none'", ';', ',', '\r\n', ' '),
+      );
+      fc.assert(
+        fc.property(fc.array(source, { minLength: 1, maxLength: 4 }), (sources) => {
+          let header: string;
+          try {
+            header = createCsp({ 'default-src': sources }).serialize();
+          } catch (error) {
+            expect(error).toBeInstanceOf(GatehouseError);
+            expect((error as GatehouseError).code).toBe('ERR_CONFIG_INVALID');
+            return;
+          }
+          expect(header.split(';')).toHaveLength(1);
+          expect(header).not.toMatch(/[,\r\n\t\p{Cc}]/u);
+          expect(header.split(' ')).toHaveLength(sources.length + 1);
+        }),
+        { numRuns: 2000 },
+      );
     });
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -276,6 +277,46 @@ describe('normalised fields', () => {
     expect(one({ blockedURL: 'https://chrome-extension.example/x.js' })?.extension).toBe(false);
     expect(one({ blockedURL: 'inline', sourceFile: 'https://app.example.com/' })?.extension).toBe(
       false,
+    );
+  });
+});
+
+describe('normaliseReports on any JSON', () => {
+  it('never throws, and keeps no query or fragment of what it accepts', () => {
+    const urlLike = fc.oneof(
+      fc.webUrl({ withQueryParameters: true, withFragments: true }),
+      fc.string(),
+    );
+    const report = fc.record(
+      {
+        documentURL: urlLike,
+        blockedURL: urlLike,
+        sourceFile: urlLike,
+        effectiveDirective: fc.string(),
+        disposition: fc.constantFrom('enforce', 'report', 'x'),
+      },
+      { requiredKeys: [] },
+    );
+    const delivery = fc.array(
+      fc.oneof(fc.record({ type: fc.constant('csp-violation'), body: report }), fc.jsonValue()),
+      { maxLength: 5 },
+    );
+    const body = fc.oneof(fc.jsonValue(), delivery, fc.record({ 'csp-report': fc.jsonValue() }));
+
+    fc.assert(
+      fc.property(
+        fc.constantFrom('application/csp-report', 'application/reports+json' as const),
+        body,
+        (mediaType, json) => {
+          const intake = normaliseReports(mediaType, json);
+          if (!intake.ok) return;
+          for (const violation of intake.violations) {
+            expect(violation.documentPath).not.toMatch(/[?#]/);
+            expect(violation.blockedOrigin).not.toMatch(/[?#]/);
+          }
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });

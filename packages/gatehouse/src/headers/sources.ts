@@ -34,11 +34,14 @@ const DIGEST_BYTES: Readonly<Record<string, number>> = { sha256: 32, sha384: 48,
 const MIN_NONCE_CHARS = 22; // 16 bytes in base64, without padding
 const MAX_NONCE_CHARS = 256;
 
-const SCHEME_SOURCE = /^[A-Za-z][A-Za-z0-9+.-]*:$/;
-// [ scheme "://" ] host [ ":" port ] [ path ]; a path keeps to RFC 3986 pchar without ";" and
-// ",", which CSP requires percent-encoded.
-const HOST_SOURCE =
-  /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/)?(?:\*|(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?)(?::(?:\d{1,5}|\*))?(?:\/[A-Za-z0-9\-._~!$&'()*+=:@%/]*)?$/;
+const SCHEME = '[A-Za-z][A-Za-z0-9+.-]*';
+const SCHEME_SOURCE = new RegExp(`^${SCHEME}:$`);
+// [ scheme "://" ] host [ ":" port ] [ path ], where a path keeps to RFC 3986 pchar without ";"
+// and ",", which CSP requires percent-encoded.
+const HOST = String.raw`(?:\*|(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?)`;
+const PORT = String.raw`(?::(?:\d{1,5}|\*))`;
+const PATH = String.raw`(?:/[A-Za-z0-9\-._~!$&'()*+=:@%/]*)`;
+const HOST_SOURCE = new RegExp(`^(?:${SCHEME}://)?${HOST}${PORT}?${PATH}?$`);
 const FORBIDDEN_CHARACTERS = /[\s;,\p{Cc}]/u;
 
 const NONCE_DIRECTIVES = new Set(['script-src', 'script-src-elem', 'style-src', 'style-src-elem']);
