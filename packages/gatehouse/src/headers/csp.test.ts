@@ -102,6 +102,14 @@ describe('createCsp', () => {
       },
     );
 
+    it('an unknown directive without echoing a name that is not one', () => {
+      const error = refusal({ 'default-src': ["'self'"], 'x\r\nSet-Cookie: a': [] });
+      expect(error.message).toBe('Unknown CSP directive');
+      expect(refusal({ 'default-src': ["'self'"], Script: [] }).message).toBe(
+        'Unknown CSP directive script',
+      );
+    });
+
     it('a directive given twice as entries', () => {
       expectInvalid(
         [

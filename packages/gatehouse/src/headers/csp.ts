@@ -98,7 +98,10 @@ export function createCsp(directives: CspDirectives, options: CspOptions = {}): 
 
   for (const [given, value] of entries) {
     const name = given.toLowerCase();
-    if (!CSP_DIRECTIVES.has(name)) invalid(`Unknown CSP directive "${given}"`);
+    // The name is echoed only when it is plainly a name, never a line break or a payload.
+    if (!CSP_DIRECTIVES.has(name)) {
+      invalid(`Unknown CSP directive${/^[a-z-]{1,40}$/.test(name) ? ` ${name}` : ''}`);
+    }
     if (checked.has(name)) invalid(`The CSP directive ${name} is given twice`);
     const sources = value === true ? [] : value;
     if (!Array.isArray(sources)) invalid(`The CSP directive ${name} needs a list of sources`);
