@@ -1,13 +1,16 @@
 /**
- * Where the Redis store's script spends its time inside Redis: the server time per call
- * (`INFO commandstats`) of the store's `CHECK_LIMITS` and of altered copies of it, two window
- * checks per call as in the throughput benchmark. The copies are experiments, not proposals the
- * library has adopted. Needs Redis (REDIS_URL); keys under a prefix of its own, deleted at the end.
+ * Where the Redis store's script spends its time inside Redis: the server time per request
+ * (`INFO commandstats`) of the store's `CHECK_LIMITS`, and of the same script cut short after
+ * each of its stages, replaying the calls the store really makes for two-layer checks (an address
+ * and a user, both sliding windows) in batches of 1, 16 and 64 requests, one call at a time. The
+ * cut copies are measurements, not scripts the library runs. Needs Redis (REDIS_URL); keys under
+ * a prefix of its own, deleted at the end.
  *
- *   node bench/rate-limit/script-costs.mjs [--calls 20000]
+ *   node bench/rate-limit/script-costs.mjs [--batches 300]
  */
 import { parseArgs } from 'node:util';
 
+import { createRedisRateLimitStore } from 'gatehouse/rate-limit';
 import { createClient } from 'redis';
 
 // Not part of the package's exports: read from the build the benchmark times.
@@ -15,82 +18,66 @@ import { CHECK_LIMITS } from '../../packages/gatehouse/dist/rate-limit/redis-scr
 
 import { median } from '../pipeline/measure.mjs';
 
-import { deleteKeys, evalShaLoaded } from './throughput.mjs';
+import { FLOOR_SCRIPT, deleteKeys, keyPools } from './throughput.mjs';
 
-const { values: args } = parseArgs({ options: { calls: { type: 'string', default: '20000' } } });
-const calls = Number(args.calls);
+const { values: args } = parseArgs({ options: { batches: { type: 'string', default: '300' } } });
+const batches = Number(args.batches);
 
-/** Replaces `from` in `script`, and fails loudly when the store's script no longer holds it. */
-function alter(script, from, to) {
-  if (!script.includes(from)) throw new Error(`the script no longer holds: ${from}`);
-  return script.replaceAll(from, to);
+/** The script up to `marker` (where a stage begins), returning 1 there. */
+function upTo(marker, close = '') {
+  const at = CHECK_LIMITS.indexOf(marker);
+  if (at === -1) throw new Error(`the script no longer holds: ${marker}`);
+  return `${CHECK_LIMITS.slice(0, at)}${close}\nreturn 1`;
 }
 
-const conditional = alter(
-  CHECK_LIMITS,
-  `    redis.call('HINCRBY', KEYS[i], int(index), cost)
-    redis.call('HDEL', KEYS[i], int(index - 2))
-    redis.call('PEXPIREAT', KEYS[i], int((index + 2) * window))`,
-  `    if redis.call('HINCRBY', KEYS[i], int(index), cost) == cost then
-      redis.call('HDEL', KEYS[i], int(index - 2))
-      redis.call('PEXPIREAT', KEYS[i], int((index + 2) * window))
-    end`,
-);
-
-// The same script with every redis.call replaced by a call of an empty function (the reads by
-// constant counts), so that what remains is the Lua work around the commands.
-let noCalls = `local function nop() end${alter(CHECK_LIMITS, "redis.call('TIME')", "{ '1700000000', '123456' }")}`;
-noCalls = alter(
-  noCalls,
-  "redis.call('HMGET', KEYS[i], int(index), int(index - 1))",
-  "nop(KEYS[i], int(index), int(index - 1)) or { '5', '7' }",
-);
-for (const command of ['HINCRBY', 'HDEL', 'PEXPIREAT']) {
-  noCalls = alter(noCalls, `redis.call('${command}'`, `nop('${command}'`);
-}
-
-const SCRIPTS = [
-  { name: 'CHECK_LIMITS, as in the store', script: CHECK_LIMITS },
+const STAGES = [
+  { name: '`return 1`, with the same keys and arguments', script: 'return 1' },
+  { name: 'up to the counter names (clock, rules)', script: upTo('local ruleOf') },
   {
-    name: 'its 9 redis.call only, no arithmetic',
-    script: `
-redis.call('TIME')
-for i = 1, #KEYS do redis.call('HMGET', KEYS[i], '28333334', '28333333') end
-for i = 1, #KEYS do
-  redis.call('HINCRBY', KEYS[i], '28333334', 1)
-  redis.call('HDEL', KEYS[i], '28333332')
-  redis.call('PEXPIREAT', KEYS[i], '1700000160000')
-end
-return { 1700000040000, 1, 1, 5, 7, 1, 5, 7 }`,
+    name: 'up to the `MGET` (names derived)',
+    script: upTo("  local stored = redis.call('MGET'", 'end'),
   },
-  { name: 'its Lua work only, each redis.call → an empty function', script: noCalls },
-  { name: 'HDEL + PEXPIREAT on a window’s first charge only', script: conditional },
-  {
-    name: 'the same, numbers instead of string.format',
-    script: alter(
-      conditional,
-      "local function int(n) return string.format('%d', n) end",
-      'local function int(n) return n end',
-    ),
-  },
-  { name: 'return 1 (no redis.call)', script: 'return 1' },
-  { name: "1 × redis.call('TIME')", script: "redis.call('TIME') return 1" },
-  { name: "9 × redis.call('TIME')", script: "for i = 1, 9 do redis.call('TIME') end return 1" },
-  {
-    name: "floor: redis.call('INCR', KEYS[1]), one key",
-    script: "return redis.call('INCR', KEYS[1])",
-    floor: true,
-  },
+  { name: 'up to the decisions (counts read)', script: upTo('local added = {}') },
+  { name: 'up to the writes (every request decided)', script: upTo('\nfor k, n in pairs(added)') },
+  { name: '`CHECK_LIMITS`, whole', script: CHECK_LIMITS },
 ];
 
 const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
 await client.connect();
 const prefix = `ghbench:rl-script:${process.pid}-${Date.now().toString(36)}:`;
-const keysOf = (n) => [
-  `${prefix}{ip4:10.0.${(n >> 8) & 3}.${n & 255}}:ip:window`,
-  `${prefix}{user:${(n * 7) % 1000}}:user:window`,
-];
-const ARGS = ['nonce', 'window', '1000000000', '60000', '1', 'window', '1000000000', '60000', '1'];
+
+/** The script calls the store makes for `count` batches of `size` two-layer checks. */
+async function recordCalls(size, count) {
+  const calls = [];
+  const recorder = {
+    evalSha: async (_sha, call) => {
+      calls.push(call);
+      throw new Error('recorded');
+    },
+    eval: async () => {
+      throw new Error('recorded');
+    },
+  };
+  const store = createRedisRateLimitStore(recorder, { prefix, batchSize: size });
+  const { ips, users } = keyPools(1000);
+  const check = (policy, key) => ({
+    policy,
+    key,
+    limit: 1_000_000_000,
+    windowSeconds: 60,
+    cost: 1,
+    algorithm: 'sliding-window',
+  });
+  for (let n = 0; n < count; n += 1) {
+    const pick = (pool) => pool[Math.floor(Math.random() * pool.length)];
+    await Promise.allSettled(
+      Array.from({ length: size }, () =>
+        store.check([check('ip', pick(ips)), check('user', pick(users))]),
+      ),
+    );
+  }
+  return calls;
+}
 
 async function scriptStats() {
   const text = await client.sendCommand(['INFO', 'commandstats']);
@@ -98,42 +85,53 @@ async function scriptStats() {
   return { calls: Number(count), usec: Number(usec) };
 }
 
-/** `count` calls with 64 pending, on keys from 1,024 addresses and 1,000 users (floor: one key). */
-async function drive(entry, count) {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const n = next++;
-      const keys = entry.floor ? [`${prefix}floor`] : keysOf(n);
-      await evalShaLoaded(client, entry, { keys, arguments: [`${n}`, ...ARGS.slice(1)] });
-    }
-  };
-  await Promise.all(Array.from({ length: 64 }, worker));
+/** Server µs per request of `script` over `calls`, replayed one at a time. */
+async function replay(sha, calls, size) {
+  const before = await scriptStats();
+  for (const call of calls) await client.evalSha(sha, call);
+  const after = await scriptStats();
+  return (after.usec - before.usec) / (after.calls - before.calls) / size;
 }
 
 try {
+  const sizes = [1, 16, 64];
+  const recorded = new Map();
+  for (const size of sizes)
+    recorded.set(size, await recordCalls(size, Math.ceil(batches / size) * 16));
   const loaded = [];
-  for (const entry of SCRIPTS) {
-    const script = { ...entry, sha: await client.scriptLoad(entry.script), micros: [] };
-    await drive(script, Math.min(calls, 5000));
-    loaded.push(script);
-  }
-  // Three rounds, the scripts interleaved, so a busy moment weighs on all of them.
+  for (const stage of STAGES) loaded.push({ ...stage, sha: await client.scriptLoad(stage.script) });
+  const floorSha = await client.scriptLoad(FLOOR_SCRIPT);
+
+  // Three rounds, the stages interleaved, so a busy moment weighs on all of them.
+  const micros = new Map();
+  const floor = [];
   for (let round = 0; round < 3; round += 1) {
-    for (const entry of loaded) {
-      const before = await scriptStats();
-      await drive(entry, calls);
-      const after = await scriptStats();
-      entry.micros.push((after.usec - before.usec) / (after.calls - before.calls));
+    for (const stage of loaded) {
+      for (const size of sizes) {
+        const key = `${stage.name}|${size}`;
+        micros.set(key, [
+          ...(micros.get(key) ?? []),
+          await replay(stage.sha, recorded.get(size), size),
+        ]);
+      }
     }
-  }
-  console.log('| script | µs per call in Redis (median) | rounds |');
-  console.log('| --- | ---: | --- |');
-  for (const { name, micros } of loaded) {
-    console.log(
-      `| ${name} | ${median(micros).toFixed(1)} | ${micros.map((m) => m.toFixed(1)).join(', ')} |`,
+    const floorCall = { keys: [`${prefix}floor`], arguments: [] };
+    floor.push(
+      await replay(
+        floorSha,
+        Array.from({ length: 2000 }, () => floorCall),
+        1,
+      ),
     );
   }
+
+  console.log(`| stage | ${sizes.map((s) => `µs/request, ${s} per call`).join(' | ')} |`);
+  console.log(`| --- | ${sizes.map(() => '---:').join(' | ')} |`);
+  for (const { name } of loaded) {
+    const cells = sizes.map((size) => median(micros.get(`${name}|${size}`)).toFixed(2));
+    console.log(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  console.log(`| the floor's script, \`INCR\` on one key | ${median(floor).toFixed(2)} | | |`);
 } finally {
   await deleteKeys(client, prefix);
   await client.quit();

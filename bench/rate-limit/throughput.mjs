@@ -93,6 +93,7 @@ function rlfLimiter(client, keyPrefix, points) {
 export function createVariants({ client, prefix, floorSha }) {
   const floor = { script: FLOOR_SCRIPT, sha: floorSha };
   const store = createRedisRateLimitStore(client, { prefix: `${prefix}gh:` });
+  const single = createRedisRateLimitStore(client, { prefix: `${prefix}gh1:`, coalesce: false });
   const ip = rlfLimiter(client, `${prefix}rlf:ip`, HIGH);
   const user = rlfLimiter(client, `${prefix}rlf:user`, HIGH);
   const floorKey = `${prefix}floor`;
@@ -105,6 +106,13 @@ export function createVariants({ client, prefix, floorSha }) {
       expect: 'allowed',
       call: async (ipKey, userKey) =>
         (await store.check(twoLayer(ipKey, userKey, HIGH))).allowed ? 'allowed' : 'denied',
+    },
+    {
+      name: 'gatehouse-single',
+      label: 'Gatehouse, `coalesce: false` (one call per check)',
+      expect: 'allowed',
+      call: async (ipKey, userKey) =>
+        (await single.check(twoLayer(ipKey, userKey, HIGH))).allowed ? 'allowed' : 'denied',
     },
     {
       name: 'gatehouse-denied',
@@ -348,6 +356,7 @@ export const COMPARISONS = [
   { subject: 'gatehouse', versus: 'rlf', target: 2 },
   { subject: 'gatehouse', versus: 'floor', target: 0.85 },
   { subject: 'gatehouse', versus: 'rlf-sequential' },
+  { subject: 'gatehouse-single', versus: 'rlf' },
   { subject: 'gatehouse-denied', versus: 'floor' },
   { subject: 'rlf', versus: 'floor' },
 ];

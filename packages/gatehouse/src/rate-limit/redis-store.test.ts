@@ -8,8 +8,23 @@ import type { LimitCheck } from './types.js';
 // check what a single server cannot show: how a cluster client's calls are split by slot.
 function recordingClient(): RedisLike & { calls: ScriptCall[]; flushed: boolean } {
   const calls: ScriptCall[] = [];
-  // Every check admitted on empty counters: { admitted, a, b } = { 1, 0, -1 }.
-  const reply = ({ keys }: ScriptCall) => [1_700_000_000_000, 1, ...keys.flatMap(() => [1, 0, -1])];
+  // Every request admitted on empty counters: per check { a, b } is { 0, 0 } for a window and
+  // { 0, -1 } for a log.
+  const reply = ({ arguments: args }: ScriptCall) => {
+    const out = [1_700_000_000_000];
+    const kinds = (rule: string | undefined) => args[4 * Number(rule) - 1];
+    for (
+      let at = 3 + 4 * Number(args[2]) + Number(args[1]);
+      at < args.length;
+      at += 1 + 2 * Number(args[at])
+    ) {
+      const checks = Array.from({ length: Number(args[at]) }, (_, i) =>
+        kinds(args[at + 2 + 2 * i]),
+      );
+      out.push(1, ...checks.flatMap((kind) => (kind === 'l' ? [0, -1] : [0, 0])));
+    }
+    return out;
+  };
   const client = {
     calls,
     flushed: true,
@@ -50,11 +65,49 @@ describe('createRedisRateLimitStore', () => {
 
     expect(client.calls).toHaveLength(1);
     expect(client.calls[0]?.keys).toEqual([
-      'gh:rl:{ip4:203.0.113.9}:ip:window',
-      'gh:rl:{user:42}:user:window',
+      'gh:rl:{ip4:203.0.113.9}:ip:w60',
+      'gh:rl:{user:42}:user:w60',
       'gh:rl:{ip4:203.0.113.9}:auth-login:log',
     ]);
     expect(decision.states.map((state) => state.policy)).toEqual(['ip', 'user', 'auth-login']);
+  });
+
+  it('sends the requests of one turn of the event loop in one call, each decided whole', async () => {
+    const client = recordingClient();
+    const store = createRedisRateLimitStore(client);
+    const decisions = await Promise.all([
+      store.check(checks),
+      store.check([check('ip', 'ip4:203.0.113.9')]),
+      store.check([check('user', 'user:7')]),
+    ]);
+
+    expect(client.calls).toHaveLength(1);
+    // Each distinct counter once, window counters first.
+    expect(client.calls[0]?.keys).toEqual([
+      'gh:rl:{ip4:203.0.113.9}:ip:w60',
+      'gh:rl:{user:42}:user:w60',
+      'gh:rl:{user:7}:user:w60',
+      'gh:rl:{ip4:203.0.113.9}:auth-login:log',
+    ]);
+    // Each distinct rule once, the rule of each window counter, then per request its checks as (counter, rule) positions.
+    expect(client.calls[0]?.arguments.slice(1)).toEqual(
+      ['3', '2', 'w', '10', '60000', '1', 'l', '10', '60000', '1', '1', '1', '1']
+        .concat(['3', '1', '1', '2', '1', '4', '2'])
+        .concat(['1', '1', '1'])
+        .concat(['1', '3', '1']),
+    );
+    expect(decisions.map((d) => d.states.map((state) => state.policy))).toEqual([
+      ['ip', 'user', 'auth-login'],
+      ['ip'],
+      ['user'],
+    ]);
+  });
+
+  it('sends every request on its own when coalescing is off', async () => {
+    const client = recordingClient();
+    const store = createRedisRateLimitStore(client, { coalesce: false });
+    await Promise.all([store.check(checks), store.check(checks)]);
+    expect(client.calls).toHaveLength(2);
   });
 
   it('on a cluster, sends one call per slot and puts the states back in order', async () => {
@@ -88,7 +141,7 @@ describe('createRedisRateLimitStore', () => {
 
   it('treats a reply the arithmetic disagrees with as a store fault', async () => {
     const client: RedisLike = {
-      evalSha: async () => [1_700_000_000_000, 1, 1, 10, 0],
+      evalSha: async () => [1_700_000_000_000, 1, 10, 0],
       eval: async () => [],
     };
     await expect(

@@ -25,11 +25,37 @@ export interface RedisRateLimitStoreOptions {
    * @default false
    */
   readonly cluster?: boolean;
+  /**
+   * Checks of requests made in the same turn of the event loop share one script call (per hash
+   * slot on a cluster), decided in the order they were made. Each request is still decided and
+   * charged as a whole; sharing only saves round trips. `false` sends every request on its own.
+   * @default true
+   */
+  readonly coalesce?: boolean;
+  /**
+   * Most requests one script call decides. Several smaller calls in flight let Redis work on one
+   * while this process reads the answer to another; one call per request costs a round trip each.
+   * @default 16
+   */
+  readonly batchSize?: number;
 }
 
 interface SlotDecision extends LimitDecision {
   readonly states: LimitState[];
 }
+
+/** The checks of one request on one hash slot, waiting for their script call. */
+interface Part {
+  readonly checks: readonly LimitCheck[];
+  resolve(decision: SlotDecision): void;
+  reject(error: unknown): void;
+}
+
+/** Checks per script call at most, well inside what Lua's `unpack` takes. */
+const CHECKS_PER_CALL = 1_000;
+
+const nextTurn: (run: () => void) => void =
+  typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
 
 /**
  * Creates the Redis rate-limit store. Throws `ERR_CONFIG_INVALID` for a prefix with braces, which
@@ -49,7 +75,9 @@ export function createRedisRateLimitStore(
     throw new GatehouseError('ERR_CONFIG_INVALID', 'the rate-limit key prefix may not hold braces');
   }
   const counterKey = (check: LimitCheck) =>
-    `${prefix}{${check.key}}:${check.policy}:${kind(check)}`;
+    check.algorithm === 'sliding-log'
+      ? `${prefix}{${check.key}}:${check.policy}:log`
+      : `${prefix}{${check.key}}:${check.policy}:w${check.windowSeconds}`;
 
   // Sorted-set members must be unique across calls and instances, or two units stamped in the
   // same millisecond would count as one.
@@ -70,13 +98,57 @@ export function createRedisRateLimitStore(
     }
   };
 
-  const decide = async (checks: readonly LimitCheck[]): Promise<SlotDecision> => {
-    const args = [`${instance}:${(calls += 1).toString(36)}`];
-    for (const check of checks) {
-      args.push(kind(check), `${check.limit}`, `${check.windowSeconds * 1000}`, `${check.cost}`);
+  /** One script call deciding `parts` in order; settles every part. */
+  const send = async (parts: readonly Part[]) => {
+    try {
+      const { keys, args } = callFor(parts, counterKey);
+      args[0] = `${instance}:${(calls += 1).toString(36)}`;
+      const decisions = readReply(await run(keys, args), parts);
+      parts.forEach((part, i) => part.resolve(decisions[i] as SlotDecision));
+    } catch (error) {
+      for (const part of parts) part.reject(error);
     }
-    return readReply(await run(checks.map(counterKey), args), checks);
   };
+
+  const batchSize = options.batchSize ?? 16;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+    throw new GatehouseError('ERR_CONFIG_INVALID', 'the batch size must be a positive integer');
+  }
+  const queues = new Map<number, Part[]>();
+  let flushing = false;
+  const flush = () => {
+    flushing = false;
+    const waiting = [...queues.values()];
+    queues.clear();
+    for (const parts of waiting) {
+      let call: Part[] = [];
+      let size = 0;
+      for (const part of parts) {
+        const full = call.length >= batchSize || size + part.checks.length > CHECKS_PER_CALL;
+        if (full && call.length > 0) {
+          void send(call);
+          call = [];
+          size = 0;
+        }
+        call.push(part);
+        size += part.checks.length;
+      }
+      void send(call);
+    }
+  };
+
+  const decide = (slot: number, checks: readonly LimitCheck[]) =>
+    new Promise<SlotDecision>((resolve, reject) => {
+      const part = { checks, resolve, reject };
+      if (options.coalesce === false) return void send([part]);
+      const queue = queues.get(slot);
+      if (queue) queue.push(part);
+      else queues.set(slot, [part]);
+      if (!flushing) {
+        flushing = true;
+        nextTurn(flush);
+      }
+    });
 
   return {
     async check(checks) {
@@ -87,15 +159,22 @@ export function createRedisRateLimitStore(
       }
       // Nothing to count, so no round trip: the local clock stands in for the server's.
       if (checks.length === 0) return { allowed: true, states: [], now: Date.now() };
-      if (options.cluster !== true) return decide(checks);
+      if (options.cluster !== true) return decide(0, checks);
 
       const indexed = checks.map((check, index) => ({ key: check.key, check, index }));
-      const groups = [...groupBySlot(indexed).values()];
-      const results = await Promise.all(groups.map((group) => decide(group.map((g) => g.check))));
+      const groups = [...groupBySlot(indexed)];
+      const results = await Promise.all(
+        groups.map(([slot, group]) =>
+          decide(
+            slot,
+            group.map((g) => g.check),
+          ),
+        ),
+      );
 
       const states: LimitState[] = [];
       results.forEach((result, g) => {
-        groups[g]?.forEach(({ index }, i) => (states[index] = result.states[i] as LimitState));
+        groups[g]?.[1].forEach(({ index }, i) => (states[index] = result.states[i] as LimitState));
       });
       return {
         allowed: results.every((result) => result.allowed),
@@ -106,38 +185,95 @@ export function createRedisRateLimitStore(
   };
 }
 
-/** Turns the script's reply into states, with the same arithmetic as the memory store. */
-function readReply(reply: unknown, checks: readonly LimitCheck[]): SlotDecision {
-  if (!Array.isArray(reply) || reply.length !== 2 + 3 * checks.length) throw malformed();
-  const numbers = reply.map((value: unknown) => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw malformed();
-    return value;
-  });
-  const [now = 0, all] = numbers;
-  const charged = all === 1;
+/**
+ * The keys and arguments of one script call (see `CHECK_LIMITS`): each distinct counter once,
+ * window counters first, and each distinct rule once. `args[0]`, the call's nonce, is left for
+ * the caller.
+ */
+function callFor(parts: readonly Part[], counterKey: (check: LimitCheck) => string) {
+  const windows = new Map<string, number>();
+  const logs = new Map<string, number>();
+  const rules = new Map<string, number>();
+  const ruleArgs: string[] = [];
+  const windowRules: string[] = [];
+  const refs = parts.map((part) =>
+    part.checks.map((check) => {
+      const log = check.algorithm === 'sliding-log';
+      const rule = [log ? 'l' : 'w', `${check.limit}`, `${check.windowSeconds * 1000}`];
+      rule.push(`${check.cost}`);
+      const id = rule.join(' ');
+      let ruleAt = rules.get(id);
+      if (ruleAt === undefined) {
+        rules.set(id, (ruleAt = rules.size + 1));
+        ruleArgs.push(...rule);
+      }
 
+      const key = counterKey(check);
+      const counters = log ? logs : windows;
+      let position = counters.get(key);
+      if (position === undefined) {
+        counters.set(key, (position = counters.size));
+        if (!log) windowRules.push(`${ruleAt}`);
+      }
+      return { log, position, ruleAt };
+    }),
+  );
+
+  const keys = [...windows.keys(), ...logs.keys()];
+  const args = ['', `${windows.size}`, `${rules.size}`, ...ruleArgs, ...windowRules];
+  for (const checks of refs) {
+    args.push(`${checks.length}`);
+    for (const { log, position, ruleAt } of checks) {
+      args.push(`${(log ? windows.size : 0) + position + 1}`, `${ruleAt}`);
+    }
+  }
+  return { keys, args };
+}
+
+/** Turns the script's reply into one decision per part, with the memory store's arithmetic. */
+function readReply(reply: unknown, parts: readonly Part[]): SlotDecision[] {
+  const expected = parts.reduce((sum, part) => sum + 1 + 2 * part.checks.length, 1);
+  if (!Array.isArray(reply) || reply.length !== expected) throw malformed();
+  for (const value of reply) {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw malformed();
+  }
+  const numbers = reply as number[];
+  const now = numbers[0] as number;
+  let at = 1;
+  return parts.map((part) => {
+    const decision = readDecision(numbers, at, part.checks, now);
+    at += 1 + 2 * part.checks.length;
+    return decision;
+  });
+}
+
+/**
+ * One request's decision from the reply, starting at `at`. The script charged the request when
+ * every check admitted it; the verdicts recomputed here must agree.
+ */
+function readDecision(
+  numbers: readonly number[],
+  at: number,
+  checks: readonly LimitCheck[],
+  now: number,
+): SlotDecision {
+  const charged = numbers[at] === 1;
   const states = checks.map((check, i) => {
-    const [admitted, a = 0, b = 0] = numbers.slice(2 + 3 * i, 5 + 3 * i);
+    const a = numbers[at + 1 + 2 * i] as number;
+    const b = numbers[at + 2 + 2 * i] as number;
     const verdictAt = (cost: number) =>
       check.algorithm === 'sliding-log'
         ? slidingLogVerdict(ruleOf(check, cost), now, a, b < 0 ? undefined : b)
         : slidingWindowVerdict(ruleOf(check, cost), now, { current: a, previous: b });
 
-    const verdict = verdictAt(check.cost);
-    if (verdict.allowed !== (admitted === 1)) throw malformed();
     return stateOf(
       check,
-      reportedVerdict(charged, verdict, () => verdictAt(0)),
+      reportedVerdict(charged, verdictAt(check.cost), () => verdictAt(0)),
     );
   });
 
   if (charged !== states.every((state) => state.allowed)) throw malformed();
   return { allowed: charged, states, now };
-}
-
-/** The kind of counter, in key names and in the script's arguments. */
-function kind(check: LimitCheck): 'log' | 'window' {
-  return check.algorithm === 'sliding-log' ? 'log' : 'window';
 }
 
 function malformed(): GatehouseError {

@@ -162,6 +162,13 @@ function recording(client: Client): RedisLike & { via: string[]; calls: ScriptCa
   };
 }
 
+/** The windows a sliding-window counter has stored, by name: `<counter>:<window index>`. */
+async function windowsOf(counter: string): Promise<Record<string, string | null | undefined>> {
+  const names = await admin.keys(`${counter}:*`);
+  const values = names.length > 0 ? await admin.mGet(names) : [];
+  return Object.fromEntries(names.map((name, i) => [name.slice(counter.length + 1), values[i]]));
+}
+
 describe('the Redis rate-limit store', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -181,14 +188,40 @@ describe('the Redis rate-limit store', () => {
       );
       expect(decisions.filter((decision) => decision?.allowed)).toHaveLength(50);
 
-      const key = `${prefix}{${limit.key}}:ip:${algorithm === 'sliding-log' ? 'log' : 'window'}`;
-      const stored =
-        algorithm === 'sliding-log'
-          ? await admin.zCard(key)
-          : Object.values(await admin.hGetAll(key)).reduce((sum, n) => sum + Number(n), 0);
-      expect(stored).toBe(50);
+      const key = `${prefix}{${limit.key}}:ip:${algorithm === 'sliding-log' ? 'log' : 'w3600'}`;
+      if (algorithm === 'sliding-log') expect(await admin.zCard(key)).toBe(50);
+      else expect(Object.values(await windowsOf(key))).toEqual(['50']);
     },
   );
+
+  it('decides requests sharing one call in order, each charged only if it passes whole', async () => {
+    const client = recording(await connect());
+    const store = createRedisRateLimitStore(client, { prefix });
+    const user = fresh({ policy: 'user', limit: 2 });
+    const login = fresh({ policy: 'auth-login', limit: 1, algorithm: 'sliding-log' });
+    await store.check([fresh()]); // loads the script if the server has not got it
+    const calls = client.calls.length;
+
+    const decisions = await Promise.all([
+      store.check([user]),
+      store.check([fresh(), user, login]),
+      store.check([user]),
+      store.check([user, login]),
+      store.check([fresh({ key: user.key }), user]),
+    ]);
+
+    expect(client.calls.length - calls).toBe(1);
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, false, false, false]);
+    expect(decisions[3]?.states.map((state) => state.allowed)).toEqual([false, false]);
+    // The fifth request's ip counter shares the user's client key but was never charged.
+    expect(decisions[4]?.states.map((s) => [s.allowed, s.used])).toEqual([
+      [true, 0],
+      [false, 2],
+    ]);
+    expect(Object.values(await windowsOf(`${prefix}{${user.key}}:user:w3600`))).toEqual(['2']);
+    expect(await admin.keys(`${prefix}{${user.key}}:ip:*`)).toEqual([]);
+    expect(await admin.zCard(`${prefix}{${login.key}}:auth-login:log`)).toBe(1);
+  });
 
   it("leaves a passing policy's counter untouched when another policy denies", async () => {
     const store = createRedisRateLimitStore(await connect(), { prefix });
@@ -196,10 +229,11 @@ describe('the Redis rate-limit store', () => {
     const login = fresh({ policy: 'auth-login', key: client, limit: 1, algorithm: 'sliding-log' });
     const ip = fresh({ key: client, limit: 10 });
     await store.check([ip, login]);
-    const before = await admin.hGetAll(`${prefix}{${client}}:ip:window`);
+    const before = await windowsOf(`${prefix}{${client}}:ip:w3600`);
 
     expect((await store.check([ip, login])).allowed).toBe(false);
-    expect(await admin.hGetAll(`${prefix}{${client}}:ip:window`)).toEqual(before);
+    expect(Object.values(before)).toEqual(['1']);
+    expect(await windowsOf(`${prefix}{${client}}:ip:w3600`)).toEqual(before);
     expect(await admin.zCard(`${prefix}{${client}}:auth-login:log`)).toBe(1);
   });
 
@@ -221,7 +255,9 @@ describe('the Redis rate-limit store', () => {
     const log = fresh({ windowSeconds: 60, algorithm: 'sliding-log' });
     await store.check([window, log]);
 
-    const windowTtl = await admin.pTTL(`${prefix}{${window.key}}:ip:window`);
+    const [name, ...more] = await admin.keys(`${prefix}{${window.key}}:ip:w60:*`);
+    expect(more).toEqual([]);
+    const windowTtl = await admin.pTTL(name as string);
     expect(windowTtl).toBeGreaterThan(60_000);
     expect(windowTtl).toBeLessThanOrEqual(120_000);
     expect(await admin.pTTL(`${prefix}{${log.key}}:ip:log`)).toBeLessThanOrEqual(60_000);
