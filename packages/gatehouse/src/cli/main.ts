@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 
 import { describeConfig, loadConfig } from '../config/index.js';
 import { GatehouseError } from '../errors.js';
+import { cspCommand } from './csp.js';
 import { keysCommand } from './keys.js';
 import { usersCommand } from './users.js';
 
@@ -18,6 +19,9 @@ Commands:
   keys list                list the access-token signing keys with their state and age
   keys rotate              make a new active signing key; the previous one stays verify-only
   keys retire <kid>        stop accepting tokens signed by a verify-only key
+  csp report [--since 7d] [--json]
+                           CSP violations over the period, grouped, and whether the policy is ready to
+                           enforce (exit 0 ready, 1 not yet)
   users promote <email>    make an account an admin (how the first admin is made)
   users demote <email>     make an admin an ordinary user
   help                     show this text
@@ -55,6 +59,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     case 'users': {
       const config = configOrExit(io);
       return config ? usersCommand(rest, config, io) : 2;
+    }
+    case 'csp': {
+      const config = configOrExit(io);
+      return config ? cspCommand(rest, config, io) : 2;
     }
     case 'keys': {
       const config = configOrExit(io);

@@ -35,6 +35,30 @@ export interface GatehouseConfig {
   readonly auth: AuthConfig;
   readonly mail: MailConfig;
   readonly rateLimit: RateLimitConfig;
+  readonly headers: HeadersConfig;
+}
+
+/** Response headers: the CSP rollout and HSTS. */
+export interface HeadersConfig {
+  /** How pages get their CSP: `report-only` while it is tried, then `enforce`. */
+  readonly cspMode: 'report-only' | 'enforce';
+  /**
+   * The page policy by directive, instead of the default (`DEFAULT_PAGE_CSP`); the source
+   * `'nonce-{nonce}'` stands for each response's nonce.
+   */
+  readonly cspPolicy: Readonly<Record<string, readonly string[]>> | undefined;
+  /**
+   * A stricter policy sent report-only beside the enforced one, by directive; the source
+   * `'nonce-{nonce}'` stands for each response's nonce. Only with `cspMode: 'enforce'`.
+   */
+  readonly cspCandidate: Readonly<Record<string, readonly string[]>> | undefined;
+  /**
+   * Clients reach the app over TLS terminated in front of it: the public URL is https. HSTS is
+   * then sent on every answer, not only on those that arrived over HTTPS.
+   */
+  readonly behindTlsProxy: boolean;
+  /** Adds `preload` to HSTS. */
+  readonly hstsPreload: boolean;
 }
 
 /** Settings of the rate-limiting layer. */
@@ -96,6 +120,10 @@ const Environment = z.object({
   GATEHOUSE_RATE_LIMIT_STORE: z.enum(['memory', 'redis']).default('memory'),
   GATEHOUSE_RATE_LIMITS: z.string().max(20_000).optional(),
   GATEHOUSE_RATE_LIMIT_IPV6_PREFIX: z.coerce.number().int().min(32).max(128).default(64),
+  GATEHOUSE_CSP_MODE: z.enum(['report-only', 'enforce']).default('enforce'),
+  GATEHOUSE_CSP_POLICY: z.string().max(20_000).optional(),
+  GATEHOUSE_CSP_CANDIDATE: z.string().max(20_000).optional(),
+  GATEHOUSE_HSTS_PRELOAD: z.enum(['true', 'false']).default('false'),
   GATEHOUSE_MAIL_FROM: z
     .string()
     .min(3)
@@ -159,6 +187,13 @@ export function loadConfig(
       policies: ratePolicies(vars.GATEHOUSE_RATE_LIMITS),
       ipv6Prefix: vars.GATEHOUSE_RATE_LIMIT_IPV6_PREFIX,
     },
+    headers: {
+      cspMode: vars.GATEHOUSE_CSP_MODE,
+      cspPolicy: cspDirectives('GATEHOUSE_CSP_POLICY', vars.GATEHOUSE_CSP_POLICY),
+      cspCandidate: cspDirectives('GATEHOUSE_CSP_CANDIDATE', vars.GATEHOUSE_CSP_CANDIDATE),
+      behindTlsProxy: publicUrl.startsWith('https://'),
+      hstsPreload: vars.GATEHOUSE_HSTS_PRELOAD === 'true',
+    },
     mail: {
       smtpUrl: vars.SMTP_URL,
       from: vars.GATEHOUSE_MAIL_FROM ?? `Gatehouse <no-reply@${new URL(publicUrl).hostname}>`,
@@ -175,8 +210,42 @@ export function loadConfig(
     throw new GatehouseError('ERR_CONFIG_INVALID', 'GATEHOUSE_SESSION_STORE=redis needs REDIS_URL');
   }
 
+  if (config.headers.cspCandidate !== undefined && config.headers.cspMode !== 'enforce') {
+    throw new GatehouseError(
+      'ERR_CONFIG_INVALID',
+      'GATEHOUSE_CSP_CANDIDATE is tried beside an enforced policy: set GATEHOUSE_CSP_MODE=enforce',
+    );
+  }
+
   if (config.environment === 'production') refuseUnsafe(config, vars.GATEHOUSE_PUBLIC_URL);
   return config;
+}
+
+const CspDirectives = z.record(
+  z.string().min(1).max(64),
+  z.array(z.string().min(1).max(1_000)).max(100),
+);
+
+/**
+ * `GATEHOUSE_CSP_POLICY` or `_CANDIDATE`: a JSON object of directive → sources. Only its shape is
+ * checked here; the CSP builder checks the policy itself when the app starts.
+ */
+function cspDirectives(name: string, text: string | undefined) {
+  if (text === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = CspDirectives.safeParse(json);
+  if (!parsed.success) {
+    throw new GatehouseError(
+      'ERR_CONFIG_INVALID',
+      `${name} must be a JSON object of directive names to lists of sources`,
+    );
+  }
+  return parsed.data;
 }
 
 function refuseUnsafe(config: GatehouseConfig, publicUrl: string | undefined): void {

@@ -33,6 +33,20 @@ describe('the SQL CSP violation store on SQLite', () => {
 
   afterEach(() => db.close());
 
+  it('counts page views per hour and sums the hours that end after a date', async () => {
+    await store.recordPageViews(3, at(0));
+    await store.recordPageViews(4, at(59));
+    await store.recordPageViews(5, at(60));
+    await store.recordPageViews(0, at(120));
+
+    expect(await store.pageViews({ since: at(0) })).toBe(12);
+    expect(await store.pageViews({ since: at(30) })).toBe(12);
+    expect(await store.pageViews({ since: at(61) })).toBe(5);
+    expect(await store.pageViews({ since: at(121) })).toBe(0);
+    await expect(store.recordPageViews(-1, at(0))).rejects.toThrow(RangeError);
+    await expect(store.recordPageViews(1.5, at(0))).rejects.toThrow(RangeError);
+  });
+
   it('counts repeated violations in one group, across deliveries', async () => {
     await store.record([inline, inline, inline], at(0));
     await store.record([inline], at(5));

@@ -25,10 +25,31 @@ CREATE TABLE ${TABLE} (
 CREATE INDEX ${TABLE}_last_seen ON ${TABLE} (last_seen);
 `;
 
-/** The violations table; apply with `migrate(db, cspViolationMigrations)`. */
+const VIEWS = 'gatehouse_csp_page_views';
+
+// Page views served with a policy, per hour: the traffic a rollout verdict is judged against.
+const VIEWS_SCHEMA = `
+CREATE TABLE ${VIEWS} (
+  hour BIGINT PRIMARY KEY,
+  views BIGINT NOT NULL
+);
+`;
+
+/** The violations and page-view tables; apply with `migrate(db, cspViolationMigrations)`. */
 export const cspViolationMigrations: readonly Migration[] = [
   { id: 'gatehouse_csp_violations_0001_create', sqlite: SCHEMA, postgres: SCHEMA },
+  { id: 'gatehouse_csp_violations_0002_page_views', sqlite: VIEWS_SCHEMA, postgres: VIEWS_SCHEMA },
 ];
+
+const ADD_VIEWS = `
+INSERT INTO ${VIEWS} AS p (hour, views) VALUES ($1, $2)
+ON CONFLICT (hour) DO UPDATE SET views = p.views + excluded.views`;
+
+// Hours that began before `since` but end after it count whole: a verdict errs towards traffic
+// seen by at most an hour.
+const VIEWS_SINCE = `SELECT COALESCE(SUM(views), 0) AS views FROM ${VIEWS} WHERE hour > $1`;
+
+const HOUR_MS = 3_600_000;
 
 // A group is first-party as soon as one of its reports is: `extension` only stays 1 while every
 // report of the group came from an extension.
@@ -71,6 +92,10 @@ export interface CspViolationStore {
   record(violations: readonly CspViolation[], now: Date): Promise<void>;
   /** The groups seen at or after `since`, most reported first. */
   summary(options: { readonly since: Date }): Promise<ViolationGroup[]>;
+  /** Counts `views` pages served with a CSP at `now`, in the hour that holds it. */
+  recordPageViews(views: number, now: Date): Promise<void>;
+  /** Pages served with a CSP in the hours that end after `since`. */
+  pageViews(options: { readonly since: Date }): Promise<number>;
 }
 
 /**
@@ -108,6 +133,21 @@ export function createSqlCspViolationStore(db: SqlClient): CspViolationStore {
     async summary({ since }) {
       const rows = await db.query(SUMMARY, [since.getTime()]);
       return rows.map(groupOf);
+    },
+
+    async recordPageViews(views, now) {
+      if (!Number.isSafeInteger(views) || views < 0) {
+        throw new RangeError('Page views must be a whole number');
+      }
+      if (views === 0) return;
+      const hour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+      if (!Number.isSafeInteger(hour)) throw new RangeError('The time of the views must be valid');
+      await db.execute(ADD_VIEWS, [hour, views]);
+    },
+
+    async pageViews({ since }) {
+      const [row] = await db.query(VIEWS_SINCE, [since.getTime() - HOUR_MS]);
+      return Number(row?.['views'] ?? 0);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 
+import { apiHeaders, applyHeaders } from '../headers/profiles.js';
 import { problem } from '../pipeline/problem.js';
 import { REQUEST_ID_HEADER } from '../pipeline/request-id.js';
 import { HTTP_METHODS } from '../pipeline/route.js';
@@ -9,7 +10,8 @@ const KNOWN_METHODS = new Set<string>(HTTP_METHODS);
 /**
  * Refuses, before any framework sees them, requests a framework would answer with a bare error
  * page: a method nobody implements (Next.js answers an empty 400) and a target that is not a
- * decodable origin-form path (Next.js answers 500). Returns `undefined` for everything else.
+ * decodable origin-form path (Next.js answers 500). The refusals carry the API header profile.
+ * Returns `undefined` for everything else.
  */
 export function screenRequest(req: IncomingMessage): Response | undefined {
   const method = req.method ?? '';
@@ -46,6 +48,7 @@ function refusal(
 ): Response {
   const requestId = crypto.randomUUID();
   const response = problem(kind, { status, detail, requestId, ...(errors ? { errors } : {}) });
+  applyHeaders(response.headers, apiHeaders());
   response.headers.set(REQUEST_ID_HEADER, requestId);
   return response;
 }

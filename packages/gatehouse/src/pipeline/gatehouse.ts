@@ -1,4 +1,6 @@
 import { GatehouseError } from '../errors.js';
+import { hstsFor } from '../headers/hsts.js';
+import { apiHeaders, FINGERPRINT_HEADERS, type HeaderList } from '../headers/profiles.js';
 import { checkRequest } from '../validation/request.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import { checkAccess, type Authenticator } from './access.js';
@@ -32,6 +34,12 @@ export interface GatehouseOptions {
   readonly rateLimiter?: RateLimiter;
   /** Origins that may call `sameSiteOnly` routes; without it, such routes answer 500. */
   readonly crossSite?: CrossSitePolicy;
+  /**
+   * When to send `Strict-Transport-Security`: always over HTTPS; over plain HTTP only when the
+   * app is configured as being behind a proxy that terminates TLS (`behindTlsProxy`).
+   * @default { behindTlsProxy: false, preload: false }
+   */
+  readonly hsts?: { readonly behindTlsProxy?: boolean; readonly preload?: boolean };
 }
 
 /** What an adapter knows about a request beyond the `Request` itself. */
@@ -64,10 +72,14 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
   const bodyLimit = positive(options.bodyLimit ?? 100_000, 'bodyLimit');
   const maxJsonDepth = positive(options.maxJsonDepth ?? 32, 'maxJsonDepth');
 
+  const hsts = (url: URL) =>
+    hstsFor({ ...options.hsts, https: url.protocol === 'https:' || url.protocol === 'wss:' });
+  const profiles = { cached: apiHeaders(), noStore: apiHeaders({ noStore: true }) };
+
   async function run(
     request: Request,
     transport: Transport,
-    respond: (ctx: PipelineContext, url: URL) => Promise<Response>,
+    respond: (ctx: PipelineContext, url: URL, route: RouteState) => Promise<Response>,
   ): Promise<Response> {
     const started = performance.now();
     const url = new URL(request.url);
@@ -77,9 +89,10 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     const requestId = resolveRequestId(request.headers, requestIdHeader, peerTrusted);
     const ctx = createRequestContext(requestId, clientIp, logger);
 
+    const route: RouteState = { noStore: false, cors: false };
     let response: Response;
     try {
-      response = await respond(ctx, url);
+      response = await respond(ctx, url, route);
     } catch (error) {
       ctx.log.error({ err: error, method: request.method, path: url.pathname }, 'unhandled error');
       response = ctx.problem('internal', {
@@ -89,7 +102,17 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
       });
     }
 
-    response = withHeader(response, REQUEST_ID_HEADER, requestId);
+    // Every answer carries the API profile, refusals and errors included; no cache may keep an
+    // answer to a caller who proved who they are, or any answer of a route that hands out tokens.
+    const noStore = route.noStore || ctx.principal !== undefined;
+    const cors: [string, string][] =
+      route.cors && request.headers.has('origin') ? [['access-control-allow-origin', '*']] : [];
+    response = secured(response, [
+      ...(noStore ? profiles.noStore : profiles.cached),
+      ...hsts(url),
+      ...cors,
+      [REQUEST_ID_HEADER, requestId],
+    ]);
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
     const userId = ctx.principal?.userId;
     ctx.log.info(
@@ -112,13 +135,15 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     transport: Transport,
     ctx: PipelineContext,
     url: URL,
+    route: RouteState,
   ) {
     const method = request.method.toUpperCase();
     const declaration = declarationFor(routes, method);
+    route.noStore = declaration?.noStore === true;
+    route.cors = declaration?.cors !== undefined;
 
     if (declaration === undefined) {
-      if (method === 'OPTIONS')
-        return new Response(null, { status: 204, headers: { allow: routes.allow } });
+      if (method === 'OPTIONS') return answerOptions(routes, request, route);
       const refused = ctx.problem('methodNotAllowed', {
         status: 405,
         detail: `Allowed methods: ${routes.allow}.`,
@@ -176,6 +201,7 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
       params: declaration.params,
       query: declaration.query,
       body: declaration.body,
+      mediaTypes: declaration.mediaTypes,
       bodyLimit: declaration.bodyLimit ?? bodyLimit,
       maxJsonDepth,
     });
@@ -204,7 +230,9 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
 
   return {
     handle(routes, request, transport = {}) {
-      return run(request, transport, (ctx, url) => dispatch(routes, request, transport, ctx, url));
+      return run(request, transport, (ctx, url, route) =>
+        dispatch(routes, request, transport, ctx, url, route),
+      );
     },
 
     notFound(request, transport = {}) {
@@ -219,6 +247,49 @@ function declarationFor(routes: RouteSet, method: string): RouteDeclaration | un
   if (method === 'HEAD') return routes.methods.GET;
   if (method === 'OPTIONS') return undefined;
   return routes.methods[method as DeclaredMethod];
+}
+
+/** What the pipeline learns of the route while it runs, for the headers of the answer. */
+interface RouteState {
+  noStore: boolean;
+  cors: boolean;
+}
+
+/**
+ * `OPTIONS`: the methods served, and for a CORS preflight (RFC 9110, Fetch) of a method that any
+ * origin may call, the method and headers that origin may use. A preflight for any other method
+ * gets no CORS headers, which the browser takes as a refusal.
+ */
+function answerOptions(routes: RouteSet, request: Request, route: RouteState): Response {
+  const response = new Response(null, { status: 204, headers: { allow: routes.allow } });
+  const asked = request.headers.get('access-control-request-method')?.toUpperCase() ?? null;
+  const cors = asked === null ? undefined : declarationFor(routes, asked)?.cors;
+  if (cors === undefined || asked === null || !request.headers.has('origin')) return response;
+
+  route.cors = true;
+  response.headers.set('access-control-allow-methods', asked);
+  if (cors.allowHeaders?.length) {
+    response.headers.set('access-control-allow-headers', cors.allowHeaders.join(', '));
+  }
+  response.headers.set('access-control-max-age', `${cors.maxAgeSeconds ?? 7200}`);
+  return response;
+}
+
+/**
+ * The response with `headers` set over whatever the handler set, and without the headers that
+ * name the software behind it.
+ */
+function secured(response: Response, headers: HeaderList): Response {
+  let target = response;
+  try {
+    for (const name of FINGERPRINT_HEADERS) target.headers.delete(name);
+  } catch {
+    // Responses from fetch() or Response.redirect() have immutable headers.
+    target = new Response(response.body, response);
+    for (const name of FINGERPRINT_HEADERS) target.headers.delete(name);
+  }
+  for (const [name, value] of headers) target.headers.set(name, value);
+  return target;
 }
 
 function withHeaders(response: Response, headers: readonly [string, string][]): Response {

@@ -36,6 +36,7 @@ export {
   type DeclaredMethod,
   type HandlerInput,
   type HttpMethod,
+  type PublicCors,
   type RouteDeclaration,
   type RouteSet,
 } from './route.js';

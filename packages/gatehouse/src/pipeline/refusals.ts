@@ -41,11 +41,12 @@ export function refusalProblem(ctx: PipelineContext, refusal: Refusal, method: s
     case 415: {
       const response = ctx.problem('unsupportedMediaType', {
         status: 415,
-        detail: 'Send the body as application/json in UTF-8.',
+        detail: `Send the body as ${refusal.mediaTypes.join(' or ')} in UTF-8.`,
       });
       // RFC 9110 §15.5.16: say which media types would have been accepted.
-      if (method === 'POST') response.headers.set('accept-post', 'application/json');
-      if (method === 'PATCH') response.headers.set('accept-patch', 'application/json');
+      const accepted = refusal.mediaTypes.join(', ');
+      if (method === 'POST') response.headers.set('accept-post', accepted);
+      if (method === 'PATCH') response.headers.set('accept-patch', accepted);
       return response;
     }
   }

@@ -51,6 +51,24 @@ export interface RouteDeclaration<
   readonly sameSiteOnly?: boolean;
   /** Audit action recorded for this route, such as `note.create`. */
   readonly audit?: string;
+  /**
+   * Sends `Cache-Control: no-store` on every answer of this route, as for routes that hand out
+   * or take credentials. Answers to an authenticated caller get it whatever this says.
+   * @default false
+   */
+  readonly noStore?: boolean;
+  /**
+   * Media types the body may be sent as, all read as JSON: for a route that takes documents of a
+   * JSON-based type such as `application/reports+json`. Lowercase, without parameters.
+   * @default ['application/json']
+   */
+  readonly mediaTypes?: readonly string[];
+  /**
+   * Lets any origin call this method from a browser, without credentials: CORS preflights for it
+   * are answered, and its answers carry `Access-Control-Allow-Origin: *`. For endpoints that take
+   * what any page may send, such as CSP reports; never for routes that read cookies or tokens.
+   */
+  readonly cors?: PublicCors;
   readonly params?: P;
   /** Query schema; without one, any query parameter is refused. */
   readonly query?: Q;
@@ -71,6 +89,15 @@ export interface RouteDeclaration<
  * @example
  * route({ access: 'public', rateLimit: 'api', body: NoteInput, handler: ({ body }) => ... })
  */
+/** The CORS answer of a route any origin may call. */
+export interface PublicCors {
+  readonly allowOrigin: '*';
+  /** Request headers the browser may send, such as `content-type`. @default [] */
+  readonly allowHeaders?: readonly string[];
+  /** How long a browser may keep the preflight's answer. @default 7200 */
+  readonly maxAgeSeconds?: number;
+}
+
 export function route<
   P extends ZodType | undefined = undefined,
   Q extends ZodType | undefined = undefined,

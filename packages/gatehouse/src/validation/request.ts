@@ -11,6 +11,8 @@ export interface RequestSchemas {
   readonly params?: ZodType | undefined;
   readonly query?: ZodType | undefined;
   readonly body?: ZodType | undefined;
+  /** JSON media types the body may be sent as. @default ['application/json'] */
+  readonly mediaTypes?: readonly string[] | undefined;
   readonly bodyLimit: number;
   readonly maxJsonDepth: number;
 }
@@ -26,11 +28,13 @@ export interface ValidRequest {
 export type Refusal =
   | { readonly status: 400; readonly issues: readonly ValidationIssue[] }
   | { readonly status: 413; readonly limit: number }
-  | { readonly status: 415 };
+  | { readonly status: 415; readonly mediaTypes: readonly string[] };
 
 export type RequestCheck =
   | { readonly ok: true; readonly value: ValidRequest }
   | { readonly ok: false; readonly refusal: Refusal };
+
+const JSON_ONLY = ['application/json'] as const;
 
 // A route without a schema for a part accepts nothing in it: no stray query parameters.
 const emptyObject = strictObject({});
@@ -72,8 +76,9 @@ async function readJsonBody(
   schema: ZodType,
   limits: RequestSchemas,
 ): Promise<{ ok: true; value: unknown } | { ok: false; refusal: Refusal }> {
-  if (!isJsonContentType(request.headers.get('content-type'))) {
-    return { ok: false, refusal: { status: 415 } };
+  const mediaTypes = limits.mediaTypes ?? JSON_ONLY;
+  if (!isJsonContentType(request.headers.get('content-type'), mediaTypes)) {
+    return { ok: false, refusal: { status: 415, mediaTypes } };
   }
 
   const read = await readBodyWithLimit(request, limits.bodyLimit);
