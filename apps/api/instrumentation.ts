@@ -16,6 +16,8 @@ export async function register(): Promise<void> {
   ];
   try {
     const { getAppDatabase } = await import('./lib/db');
+    const { getPageProfile } = await import('./lib/csp');
+    getPageProfile();
     await getAppDatabase();
     signal?.resolve();
   } catch (error) {

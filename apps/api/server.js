@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 import { loadConfig } from 'gatehouse/config';
 import { runWithPeerAddress } from 'gatehouse/next';
-import { screenRequest, sendWebResponse } from 'gatehouse/node';
+import { hideRouterVary, screenRequest, sendWebResponse } from 'gatehouse/node';
 import next from 'next';
 import pino from 'pino';
 
@@ -40,6 +40,12 @@ try {
   await app.prepare();
   await started;
 } catch (error) {
+  // A policy the CSP builder refuses is bad configuration, like a bad variable.
+  const code = typeof error?.code === 'string' ? error.code : '';
+  if (code.startsWith('ERR_CONFIG')) {
+    log.fatal({ code }, error.message);
+    process.exit(2);
+  }
   log.fatal({ err: error }, 'the app failed to start');
   process.exit(1);
 }
@@ -54,6 +60,8 @@ const server = createServer((req, res) => {
     void sendWebResponse(res, refused);
     return;
   }
+  // API answers name no framework: Next.js' client-router tokens stay out of their Vary.
+  if (/^\/(?:api|\.well-known)\//.test(req.url ?? '')) hideRouterVary(res);
   runWithPeerAddress(req.socket.remoteAddress, () => handle(req, res));
 });
 

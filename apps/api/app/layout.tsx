@@ -1,5 +1,8 @@
 import type { Metadata } from 'next';
+import { headers } from 'next/headers';
 import type { ReactNode } from 'react';
+
+import { countPageView } from '@/lib/csp';
 
 import './globals.css';
 
@@ -8,7 +11,14 @@ export const metadata: Metadata = {
   description: 'A small API that uses every Gatehouse layer.',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+/**
+ * Every page is rendered per request: its scripts carry the nonce of the response's CSP, which
+ * `proxy.ts` makes for each request. A cached page would hand one nonce to everybody.
+ */
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const request = await headers();
+  // A document load, not a client-side navigation's data request.
+  if (request.get('rsc') === null) countPageView();
   return (
     <html lang="en">
       <body>

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 
 import { accountMigrations, sessionMigrations } from 'gatehouse/auth';
+import { cspViolationMigrations } from 'gatehouse/headers';
 import { migrate, openPostgres, openSqlite, type SqlClient } from 'gatehouse/sql';
 
 import { getConfig } from './config';
@@ -33,7 +34,12 @@ async function open(): Promise<AppDatabase> {
     ? openPostgres(config.databaseUrl)
     : openSqlite(join(config.dataDir, 'app.db'));
 
-  const applied = await migrate(db, [...accountMigrations, ...sessionMigrations, ...appMigrations]);
+  const applied = await migrate(db, [
+    ...accountMigrations,
+    ...sessionMigrations,
+    ...cspViolationMigrations,
+    ...appMigrations,
+  ]);
   getLogger().info({ dialect: db.dialect, applied }, 'app database ready');
   return { db, notes: createNoteStore(db) };
 }

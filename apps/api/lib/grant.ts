@@ -2,13 +2,15 @@ import { clearedRefreshCookie, refreshCookie, type Grant } from 'gatehouse/auth'
 
 /**
  * The token response of login and refresh (RFC 6749 §5.1 shape): the access token in the body,
- * the refresh token in its cookie, and `Cache-Control: no-store` so no cache keeps either.
+ * the refresh token in its cookie. The routes that grant are declared `noStore`, so the pipeline
+ * marks the answer `Cache-Control: no-store` and no cache keeps either token.
  */
 export function grantResponse(grant: Grant): Response {
-  const response = Response.json(
-    { access_token: grant.accessToken, token_type: 'Bearer', expires_in: grant.expiresIn },
-    { headers: { 'cache-control': 'no-store' } },
-  );
+  const response = Response.json({
+    access_token: grant.accessToken,
+    token_type: 'Bearer',
+    expires_in: grant.expiresIn,
+  });
   response.headers.append(
     'set-cookie',
     refreshCookie(grant.refresh.token, grant.refresh.expiresAt),
@@ -16,9 +18,8 @@ export function grantResponse(grant: Grant): Response {
   return response;
 }
 
-/** Adds the header that removes the refresh cookie, and marks the response uncacheable. */
+/** Adds the header that removes the refresh cookie. */
 export function withClearedRefreshCookie(response: Response): Response {
   response.headers.append('set-cookie', clearedRefreshCookie());
-  response.headers.set('cache-control', 'no-store');
   return response;
 }

@@ -13,10 +13,7 @@ const me = defineRoutes('/api/me', {
       if (!account) return ctx.problem('notFound', { status: 404, detail: 'The account is gone.' });
 
       const { id, email, role, createdAt } = account;
-      return Response.json(
-        { id, email, role, createdAt },
-        { headers: { 'cache-control': 'no-store' } },
-      );
+      return Response.json({ id, email, role, createdAt });
     },
   }),
 });

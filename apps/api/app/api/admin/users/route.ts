@@ -20,10 +20,7 @@ const users = defineRoutes('/api/admin/users', {
         createdAt,
         disabled: disabledAt !== undefined,
       }));
-      return Response.json(
-        { users: listed, limit: query.limit, offset: query.offset },
-        { headers: { 'cache-control': 'no-store' } },
-      );
+      return Response.json({ users: listed, limit: query.limit, offset: query.offset });
     },
   }),
 });

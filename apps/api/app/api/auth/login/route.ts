@@ -11,6 +11,7 @@ const login = defineRoutes('/api/auth/login', {
   POST: route({
     access: 'public',
     rateLimit: 'auth-login',
+    noStore: true,
     audit: 'session.login',
     body: Credentials,
     handler: async ({ body, ctx }) => {
@@ -22,12 +23,10 @@ const login = defineRoutes('/api/auth/login', {
       if (grant) return grantResponse(grant);
 
       // One answer for an unknown address, a wrong password and a disabled account.
-      const refused = ctx.problem('unauthorized', {
+      return ctx.problem('unauthorized', {
         status: 401,
         detail: 'The email address or password is not correct.',
       });
-      refused.headers.set('cache-control', 'no-store');
-      return refused;
     },
   }),
 });

@@ -11,6 +11,7 @@ const logout = defineRoutes('/api/auth/logout', {
     access: 'public',
     sameSiteOnly: true,
     rateLimit: 'auth-refresh',
+    noStore: true,
     audit: 'session.logout',
     handler: async ({ request }) => {
       const token = readRefreshCookie(request);

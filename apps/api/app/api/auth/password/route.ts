@@ -11,6 +11,7 @@ const password = defineRoutes('/api/auth/password', {
   POST: route({
     access: 'user',
     rateLimit: 'auth-password',
+    noStore: true,
     audit: 'account.password_change',
     body: PasswordChange,
     handler: async ({ request, body, principal, ctx }) => {
@@ -21,8 +22,7 @@ const password = defineRoutes('/api/auth/password', {
         newPassword: body.newPassword,
         refreshToken: readRefreshCookie(request),
       });
-      if (changed)
-        return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
+      if (changed) return new Response(null, { status: 204 });
 
       return ctx.problem('invalidRequest', {
         status: 400,

@@ -11,6 +11,7 @@ const refresh = defineRoutes('/api/auth/refresh', {
     access: 'public',
     sameSiteOnly: true,
     rateLimit: 'auth-refresh',
+    noStore: true,
     audit: 'session.refresh',
     handler: async ({ request, ctx }) => {
       const token = readRefreshCookie(request);

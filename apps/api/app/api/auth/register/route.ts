@@ -11,6 +11,7 @@ const register = defineRoutes('/api/auth/register', {
   POST: route({
     access: 'public',
     rateLimit: 'auth-register',
+    noStore: true,
     audit: 'account.register',
     body: Registration,
     handler: async ({ body }) => {
@@ -18,7 +19,7 @@ const register = defineRoutes('/api/auth/register', {
       await service.register(body.email, body.password);
       return Response.json(
         { status: 'registered', detail: 'Sign in with the address and password you chose.' },
-        { status: 201, headers: { 'cache-control': 'no-store' } },
+        { status: 201 },
       );
     },
   }),

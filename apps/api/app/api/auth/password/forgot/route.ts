@@ -11,6 +11,7 @@ const forgot = defineRoutes('/api/auth/password/forgot', {
   POST: route({
     access: 'public',
     rateLimit: 'auth-forgot',
+    noStore: true,
     audit: 'account.password_reset_request',
     body: PasswordForgot,
     handler: async ({ body, ctx }) => {
@@ -23,7 +24,7 @@ const forgot = defineRoutes('/api/auth/password/forgot', {
           status: 'accepted',
           detail: 'If the address has an account, a reset link is on its way.',
         },
-        { status: 202, headers: { 'cache-control': 'no-store' } },
+        { status: 202 },
       );
     },
   }),

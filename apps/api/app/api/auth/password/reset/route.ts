@@ -10,12 +10,12 @@ const reset = defineRoutes('/api/auth/password/reset', {
   POST: route({
     access: 'public',
     rateLimit: 'auth-reset',
+    noStore: true,
     audit: 'account.password_reset',
     body: PasswordReset,
     handler: async ({ body, ctx }) => {
       const done = await (await getAuth()).service.resetPassword(body.token, body.newPassword);
-      if (done)
-        return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
+      if (done) return new Response(null, { status: 204 });
 
       return ctx.problem('invalidRequest', {
         status: 400,
