@@ -26,6 +26,7 @@ export function getGatehouse(): Promise<Gatehouse> {
       trustedProxies: config.trustedProxies,
       requestIdHeader: config.requestIdHeader,
       bodyLimit: config.bodyLimit,
+      hsts: { behindTlsProxy: config.headers.behindTlsProxy, preload: config.headers.hstsPreload },
       authenticator: createBearerAuthenticator(verifier),
       rateLimiter: createRateLimiter({
         store:

@@ -11,8 +11,12 @@ import { freePort } from './ports.js';
 
 /** One running instance of the reference API, as the tests see it. */
 export interface ServerUnderTest {
-  /** `postgres` and `postgres-b` are two instances sharing one database, key directory and Redis. */
-  readonly name: 'sqlite' | 'postgres' | 'postgres-b' | 'limited' | 'limited-b';
+  /**
+   * `postgres` and `postgres-b` are two instances sharing one database, key directory and Redis.
+   * `report-only` serves its pages' CSP report-only, and has an https public URL, as behind a
+   * TLS-terminating proxy (so it sends HSTS).
+   */
+  readonly name: 'sqlite' | 'postgres' | 'postgres-b' | 'limited' | 'limited-b' | 'report-only';
   readonly url: string;
   readonly logFile: string;
   /** The environment it runs with, for CLI calls against the same deployment. */
@@ -95,6 +99,14 @@ export default async function setup(project: TestProject) {
       name: 'limited-b' as const,
       env: { ...limitedEnv, GATEHOUSE_DATA_DIR: join(work, 'limited-b') },
     },
+    {
+      name: 'report-only' as const,
+      env: {
+        ...relaxed,
+        GATEHOUSE_DATA_DIR: join(work, 'report-only'),
+        GATEHOUSE_CSP_MODE: 'report-only',
+      },
+    },
   ];
   for (const variant of variants) {
     const port = await freePort();
@@ -106,6 +118,7 @@ export default async function setup(project: TestProject) {
       PORT: String(port),
       // One deployment has one public URL, whichever instance the balancer picks.
       GATEHOUSE_PUBLIC_URL: variant.name === 'postgres-b' ? (servers[1]?.url ?? url) : url,
+      ...(variant.name === 'report-only' ? { GATEHOUSE_PUBLIC_URL: 'https://gatehouse.test' } : {}),
       GATEHOUSE_REFRESH_GRACE: '2',
       LOG_LEVEL: 'info',
     };
@@ -135,7 +148,7 @@ export default async function setup(project: TestProject) {
 }
 
 function raisedLimits() {
-  const names = ['ip', 'user', 'health', 'public', 'api', 'api-write', 'admin'];
+  const names = ['ip', 'user', 'health', 'public', 'api', 'api-write', 'admin', 'csp-reports'];
   const sensitive = ['auth-login', 'auth-login-account', 'auth-register', 'auth-refresh'];
   const raised = [
     ...names,

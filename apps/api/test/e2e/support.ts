@@ -16,6 +16,9 @@ export const databases = servers.filter(
 export const limited = servers.find((server) => server.name === 'limited')!;
 export const limitedB = servers.find((server) => server.name === 'limited-b')!;
 
+/** The instance serving its pages' CSP report-only, with an https public URL (HSTS). */
+export const reportOnly = servers.find((server) => server.name === 'report-only')!;
+
 /** The SQLite (embedded default) instance, for tests that need only one. */
 export const embedded = servers.find((server) => server.name === 'sqlite') ?? servers[0]!;
 
