@@ -101,6 +101,27 @@ describe('the API profile', () => {
       ],
     ];
 
+    for (const path of [
+      '/api/auth/register',
+      '/api/auth/login',
+      '/api/auth/password',
+      '/api/auth/password/forgot',
+      '/api/auth/password/reset',
+    ]) {
+      cases.push([`${path}, bad body`, () => sendJson(base, path, 'POST', {}, bearer(me)), 400]);
+    }
+    cases.push(
+      // Cookie routes refuse a request that does not show it comes from the app's own pages.
+      ['refresh, no origin', () => fetch(`${base}/api/auth/refresh`, { method: 'POST' }), 403],
+      ['logout, no origin', () => fetch(`${base}/api/auth/logout`, { method: 'POST' }), 403],
+      [
+        'a note that is not there',
+        () =>
+          fetch(`${base}/api/notes/00000000-0000-4000-8000-000000000000`, { headers: bearer(me) }),
+        404,
+      ],
+    );
+
     for (const [label, send, status] of cases) {
       const response = await send();
       expect(response.status, label).toBe(status);

@@ -29,6 +29,15 @@ describe('starting the server', () => {
     expect(result.stdout).toContain('GATEHOUSE_PUBLIC_URL must use https in production');
   });
 
+  it('refuses to start, exit code 2, on a CSP the builder refuses (an unquoted keyword)', () => {
+    const result = start({ GATEHOUSE_CSP_POLICY: JSON.stringify({ 'default-src': ['self'] }) });
+
+    expect(result.status).toBe(2);
+    expect(result.stdout).toContain('ERR_CONFIG_INVALID');
+    expect(result.stdout).toContain('default-src');
+    expect(result.stdout).not.toContain('"msg":"listening"');
+  });
+
   it('fails the start, exit code 1, when the app database cannot be reached', () => {
     const result = start({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/unreachable' });
 

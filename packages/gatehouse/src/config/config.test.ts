@@ -99,4 +99,39 @@ describe('loadConfig', () => {
     expect(described).not.toContain('smtp-secret');
     expect(described).not.toContain('redis-secret');
   });
+
+  it('reads the CSP rollout and HSTS settings, and refuses malformed policies', () => {
+    const plain = loadConfig({});
+    expect(plain.headers).toEqual({
+      cspMode: 'enforce',
+      cspPolicy: undefined,
+      cspCandidate: undefined,
+      behindTlsProxy: false,
+      hstsPreload: false,
+    });
+
+    const proxied = loadConfig({
+      GATEHOUSE_PUBLIC_URL: 'https://api.example',
+      GATEHOUSE_HSTS_PRELOAD: 'true',
+      GATEHOUSE_CSP_CANDIDATE: JSON.stringify({ 'default-src': ["'none'"] }),
+    });
+    expect(proxied.headers.behindTlsProxy).toBe(true);
+    expect(proxied.headers.hstsPreload).toBe(true);
+    expect(proxied.headers.cspCandidate).toEqual({ 'default-src': ["'none'"] });
+
+    expect(() => loadConfig({ GATEHOUSE_CSP_MODE: 'off' })).toThrow(/GATEHOUSE_CSP_MODE/);
+    expect(() => loadConfig({ GATEHOUSE_CSP_POLICY: "default-src 'self'" })).toThrow(
+      /GATEHOUSE_CSP_POLICY must be a JSON object/,
+    );
+    expect(() => loadConfig({ GATEHOUSE_CSP_POLICY: '{"default-src": "self"}' })).toThrow(
+      /GATEHOUSE_CSP_POLICY/,
+    );
+    // A candidate is tried beside an enforced policy, never instead of one.
+    expect(() =>
+      loadConfig({
+        GATEHOUSE_CSP_MODE: 'report-only',
+        GATEHOUSE_CSP_CANDIDATE: JSON.stringify({ 'default-src': ["'none'"] }),
+      }),
+    ).toThrow(/GATEHOUSE_CSP_MODE=enforce/);
+  });
 });

@@ -358,3 +358,133 @@ describe('unexpected errors', () => {
     expect(logged?.fields.requestId).toBe(response.headers.get('x-request-id'));
   });
 });
+
+describe('response headers', () => {
+  const reports = defineRoutes('/api/reports', {
+    POST: route({
+      access: 'public',
+      rateLimit: 'reports',
+      mediaTypes: ['application/csp-report', 'application/reports+json'],
+      body: z.unknown(),
+      cors: { allowOrigin: '*', allowHeaders: ['content-type'] },
+      handler: () => new Response(null, { status: 204 }),
+    }),
+  });
+  const tokens = defineRoutes('/api/tokens', {
+    POST: route({
+      access: 'public',
+      rateLimit: 'auth',
+      noStore: true,
+      handler: () =>
+        Response.json(
+          { token: 't' },
+          { headers: { 'cache-control': 'public, max-age=60', 'x-powered-by': 'Express' } },
+        ),
+    }),
+  });
+
+  it('puts the API profile on answers, refusals and errors, over what a handler set', async () => {
+    const { gatehouse } = setup();
+    const answers = [
+      await gatehouse.handle(
+        tokens,
+        new Request('http://localhost/api/tokens', { method: 'POST' }),
+      ),
+      await gatehouse.handle(notes, post('{')),
+      await gatehouse.handle(notes, new Request('http://localhost/api/notes', { method: 'PUT' })),
+      await gatehouse.handle(
+        note,
+        new Request(`http://localhost/api/notes/${ID}`, { method: 'DELETE' }),
+        { params: { id: ID } },
+      ),
+      await gatehouse.notFound(new Request('http://localhost/api/nothing')),
+      await gatehouse.handle(
+        defineRoutes('/api/redirect', {
+          GET: route({
+            access: 'public',
+            rateLimit: 'api',
+            handler: () => Response.redirect('http://localhost/elsewhere', 302),
+          }),
+        }),
+        new Request('http://localhost/api/redirect'),
+      ),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 400, 405, 500, 404, 302]);
+    for (const answer of answers) {
+      expect(answer.headers.get('content-security-policy')).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.headers.get('x-frame-options')).toBe('DENY');
+      expect(answer.headers.get('x-powered-by')).toBeNull();
+      expect(answer.headers.get('strict-transport-security')).toBeNull();
+    }
+    // A route declared noStore overrides the handler's caching; others leave none.
+    expect(answers[0]?.headers.get('cache-control')).toBe('no-store');
+    expect(answers[1]?.headers.get('cache-control')).toBeNull();
+  });
+
+  it('sends HSTS over HTTPS, and over HTTP only when behind a TLS proxy', async () => {
+    const plain = createGatehouse();
+    const proxied = createGatehouse({ hsts: { behindTlsProxy: true, preload: true } });
+    const health = (base: string) => new Request(`${base}/api/nothing`);
+
+    expect(
+      (await plain.notFound(health('https://api.test'))).headers.get('strict-transport-security'),
+    ).toBe('max-age=63072000; includeSubDomains');
+    expect(
+      (await plain.notFound(health('http://api.test'))).headers.get('strict-transport-security'),
+    ).toBeNull();
+    expect(
+      (await proxied.notFound(health('http://api.test'))).headers.get('strict-transport-security'),
+    ).toBe('max-age=63072000; includeSubDomains; preload');
+  });
+
+  it('answers a preflight of a public CORS route, and gives other routes none', async () => {
+    const { gatehouse } = setup();
+    const preflight = (routes: typeof reports, method: string) =>
+      gatehouse.handle(
+        routes,
+        new Request('http://localhost/x', {
+          method: 'OPTIONS',
+          headers: { origin: 'https://elsewhere.test', 'access-control-request-method': method },
+        }),
+      );
+
+    const allowed = await preflight(reports, 'POST');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('*');
+    expect(allowed.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(allowed.headers.get('access-control-allow-headers')).toBe('content-type');
+    expect(allowed.headers.get('access-control-max-age')).toBe('7200');
+
+    for (const refused of [await preflight(reports, 'DELETE'), await preflight(notes, 'POST')]) {
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+      expect(refused.headers.get('access-control-allow-methods')).toBeNull();
+    }
+  });
+
+  it('reads the media types a route declares as JSON, and names them in a 415', async () => {
+    const { gatehouse } = setup();
+    const send = (type: string) =>
+      gatehouse.handle(
+        reports,
+        new Request('http://localhost/api/reports', {
+          method: 'POST',
+          headers: { 'content-type': type, origin: 'https://elsewhere.test' },
+          body: '{"csp-report": {}}',
+        }),
+      );
+
+    const taken = await send('application/csp-report');
+    expect(taken.status).toBe(204);
+    expect(taken.headers.get('access-control-allow-origin')).toBe('*');
+    expect((await send('application/reports+json; charset=utf-8')).status).toBe(204);
+
+    const refused = await send('application/json');
+    expect(refused.status).toBe(415);
+    expect(refused.headers.get('accept-post')).toBe(
+      'application/csp-report, application/reports+json',
+    );
+  });
+});
