@@ -1,4 +1,5 @@
 import { createBearerAuthenticator } from 'gatehouse/auth';
+import { createCorsPolicy } from 'gatehouse/cors';
 import { createGatehouse, type Gatehouse } from 'gatehouse/pipeline';
 import {
   createMemoryRateLimitStore,
@@ -40,6 +41,7 @@ export function getGatehouse(): Promise<Gatehouse> {
         origins: [config.publicUrl],
         allowNonBrowserClients: config.auth.allowNonBrowserClients,
       },
+      cors: createCorsPolicy({ ...config.cors, production: config.environment === 'production' }),
     });
   });
 }

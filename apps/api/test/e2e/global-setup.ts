@@ -26,6 +26,8 @@ export interface ServerUnderTest {
 declare module 'vitest' {
   export interface ProvidedContext {
     servers: ServerUnderTest[];
+    /** Ports for test pages: the embedded server allows `allowed` as a CORS origin, not `other`. */
+    corsPages: { allowed: number; other: number };
   }
 }
 
@@ -81,10 +83,15 @@ export default async function setup(project: TestProject) {
     GATEHOUSE_RATE_LIMIT_STORE: 'redis',
     REDIS_URL: shared.REDIS_URL,
   };
+  const corsPages = { allowed: await freePort(), other: await freePort() };
   const variants = [
     {
       name: 'sqlite' as const,
-      env: { ...relaxed, GATEHOUSE_DATA_DIR: join(work, 'sqlite-data') },
+      env: {
+        ...relaxed,
+        GATEHOUSE_DATA_DIR: join(work, 'sqlite-data'),
+        GATEHOUSE_CORS_ORIGINS: `http://127.0.0.1:${corsPages.allowed}, https://*.partner.test`,
+      },
     },
     {
       name: 'postgres' as const,
@@ -134,6 +141,7 @@ export default async function setup(project: TestProject) {
   }
 
   project.provide('servers', servers);
+  project.provide('corsPages', corsPages);
 
   return async () => {
     for (const child of children) child.kill('SIGTERM');

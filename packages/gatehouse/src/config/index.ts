@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../errors.js';
 import { parseTrustedProxies, type TrustedProxies } from '../pipeline/client-ip.js';
 import type { RatePolicy } from '../rate-limit/limiter.js';
+import { createCorsPolicy } from '../cors/policy.js';
 import { ratePolicies } from '../rate-limit/overrides.js';
 
 /**
@@ -36,6 +37,16 @@ export interface GatehouseConfig {
   readonly mail: MailConfig;
   readonly rateLimit: RateLimitConfig;
   readonly headers: HeadersConfig;
+  readonly cors: CorsConfig;
+}
+
+/** Which other origins may call the API from a browser; see `createCorsPolicy`. */
+export interface CorsConfig {
+  /** Exact origins and `https://*.domain` patterns; empty: no other origin. */
+  readonly origins: readonly string[];
+  readonly credentials: boolean;
+  readonly allowHeaders: readonly string[];
+  readonly maxAgeSeconds: number;
 }
 
 /** Response headers: the CSP rollout and HSTS. */
@@ -124,6 +135,10 @@ const Environment = z.object({
   GATEHOUSE_CSP_POLICY: z.string().max(20_000).optional(),
   GATEHOUSE_CSP_CANDIDATE: z.string().max(20_000).optional(),
   GATEHOUSE_HSTS_PRELOAD: z.enum(['true', 'false']).default('false'),
+  GATEHOUSE_CORS_ORIGINS: z.string().max(20_000).optional(),
+  GATEHOUSE_CORS_CREDENTIALS: z.enum(['true', 'false']).default('false'),
+  GATEHOUSE_CORS_ALLOW_HEADERS: z.string().max(2_000).default('authorization, content-type'),
+  GATEHOUSE_CORS_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(7200),
   GATEHOUSE_MAIL_FROM: z
     .string()
     .min(3)
@@ -194,6 +209,12 @@ export function loadConfig(
       behindTlsProxy: publicUrl.startsWith('https://'),
       hstsPreload: vars.GATEHOUSE_HSTS_PRELOAD === 'true',
     },
+    cors: {
+      origins: commaList(vars.GATEHOUSE_CORS_ORIGINS ?? ''),
+      credentials: vars.GATEHOUSE_CORS_CREDENTIALS === 'true',
+      allowHeaders: commaList(vars.GATEHOUSE_CORS_ALLOW_HEADERS),
+      maxAgeSeconds: vars.GATEHOUSE_CORS_MAX_AGE,
+    },
     mail: {
       smtpUrl: vars.SMTP_URL,
       from: vars.GATEHOUSE_MAIL_FROM ?? `Gatehouse <no-reply@${new URL(publicUrl).hostname}>`,
@@ -217,8 +238,18 @@ export function loadConfig(
     );
   }
 
+  // The policy is built here once only to refuse a bad one at start-up, production rules included.
+  createCorsPolicy({ ...config.cors, production: config.environment === 'production' });
+
   if (config.environment === 'production') refuseUnsafe(config, vars.GATEHOUSE_PUBLIC_URL);
   return config;
+}
+
+function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 const CspDirectives = z.record(

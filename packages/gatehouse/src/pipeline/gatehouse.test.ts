@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
+import { createCorsPolicy } from '../cors/policy.js';
 import { createGatehouse } from './gatehouse.js';
 import { defineRoutes, route } from './route.js';
 import { recordingLogger } from './test-support.js';
@@ -486,5 +487,98 @@ describe('response headers', () => {
     expect(refused.headers.get('accept-post')).toBe(
       'application/csp-report, application/reports+json',
     );
+  });
+});
+
+describe('CORS', () => {
+  const cors = createCorsPolicy({ origins: ['https://app.example.com'], credentials: true });
+  const gatehouse = createGatehouse({
+    cors,
+    crossSite: { origins: ['https://api.example.com'] },
+  });
+  const preflight = (origin: string, method = 'POST') =>
+    gatehouse.handle(
+      notes,
+      new Request('https://api.example.com/api/notes', {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': method },
+      }),
+    );
+
+  it('answers a preflight from an allowed origin with explicit methods, headers and max age', async () => {
+    const response = await preflight('https://app.example.com');
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST');
+    expect(response.headers.get('access-control-allow-headers')).toBe(
+      'authorization, content-type',
+    );
+    expect(response.headers.get('access-control-max-age')).toBe('7200');
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(response.headers.get('vary')).toBe('Origin');
+  });
+
+  it('refuses a preflight from another origin, null, or for a method not served, with 403 and no CORS headers', async () => {
+    for (const response of [
+      await preflight('https://app.example.com.evil.test'),
+      await preflight('null'),
+      await preflight('https://app.example.com', 'DELETE'),
+    ]) {
+      expect(response.status).toBe(403);
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+      expect(response.headers.get('access-control-allow-methods')).toBeNull();
+    }
+  });
+
+  it('does not take an OPTIONS without Access-Control-Request-Method for a preflight', async () => {
+    const response = await gatehouse.handle(
+      notes,
+      new Request('https://api.example.com/api/notes', {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.test' },
+      }),
+    );
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('lets an allowed origin read answers and their rate-limit and request-id headers; no one else', async () => {
+    const read = (origin: string) =>
+      gatehouse.handle(
+        notes,
+        new Request('https://api.example.com/api/notes', { headers: { origin } }),
+      );
+
+    const allowed = await read('https://app.example.com');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('ratelimit');
+
+    const other = await read('http://app.example.com');
+    expect(other.status).toBe(200);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    expect(other.headers.get('vary')).toBe('Origin');
+  });
+
+  it('refuses a state-changing request with cookies from an origin not allowed to send them', async () => {
+    const write = (origin: string, policy = gatehouse) =>
+      policy.handle(
+        notes,
+        post(JSON.stringify({ title: 't', body: 'b' }), { origin, cookie: 'session=1' }),
+      );
+
+    const refused = await write('https://evil.test');
+    expect(refused.status).toBe(403);
+    expect((await problemOf(refused)).detail).toBe(
+      'Requests with cookies from this origin are refused.',
+    );
+
+    expect((await write('https://api.example.com')).status).toBe(201);
+    expect((await write('https://app.example.com')).status).toBe(201);
+    // Without credentials in the policy, even an allowed origin may not send cookies.
+    const noCredentials = createGatehouse({
+      cors: createCorsPolicy({ origins: ['https://app.example.com'] }),
+    });
+    expect((await write('https://app.example.com', noCredentials)).status).toBe(403);
   });
 });

@@ -1,3 +1,4 @@
+import type { CorsPolicy } from '../cors/policy.js';
 import { GatehouseError } from '../errors.js';
 import { hstsFor } from '../headers/hsts.js';
 import { apiHeaders, FINGERPRINT_HEADERS, type HeaderList } from '../headers/profiles.js';
@@ -40,6 +41,12 @@ export interface GatehouseOptions {
    * @default { behindTlsProxy: false, preload: false }
    */
   readonly hsts?: { readonly behindTlsProxy?: boolean; readonly preload?: boolean };
+  /**
+   * Which other origins may call the API from a browser (`createCorsPolicy`). Without it no
+   * origin may: preflights are refused, and answers carry no CORS headers. A route's own `cors`
+   * declaration replaces it.
+   */
+  readonly cors?: CorsPolicy;
 }
 
 /** What an adapter knows about a request beyond the `Request` itself. */
@@ -89,7 +96,7 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     const requestId = resolveRequestId(request.headers, requestIdHeader, peerTrusted);
     const ctx = createRequestContext(requestId, clientIp, logger);
 
-    const route: RouteState = { noStore: false, cors: false };
+    const route: RouteState = { noStore: false, cors: 'default', preflight: false };
     let response: Response;
     try {
       response = await respond(ctx, url, route);
@@ -105,14 +112,14 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     // Every answer carries the API profile, refusals and errors included; no cache may keep an
     // answer to a caller who proved who they are, or any answer of a route that hands out tokens.
     const noStore = route.noStore || ctx.principal !== undefined;
-    const cors: [string, string][] =
-      route.cors && request.headers.has('origin') ? [['access-control-allow-origin', '*']] : [];
     response = secured(response, [
       ...(noStore ? profiles.noStore : profiles.cached),
       ...hsts(url),
-      ...cors,
+      ...corsHeaders(request, route),
       [REQUEST_ID_HEADER, requestId],
     ]);
+    // The CORS headers depend on the Origin header, so caches must keep answers apart by it.
+    if (route.cors === 'default' && options.cors) appendVary(response, 'Origin');
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
     const userId = ctx.principal?.userId;
     ctx.log.info(
@@ -140,10 +147,10 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     const method = request.method.toUpperCase();
     const declaration = declarationFor(routes, method);
     route.noStore = declaration?.noStore === true;
-    route.cors = declaration?.cors !== undefined;
+    if (declaration?.cors !== undefined) route.cors = 'public';
 
     if (declaration === undefined) {
-      if (method === 'OPTIONS') return answerOptions(routes, request, route);
+      if (method === 'OPTIONS') return answerOptions(routes, request, ctx, route);
       const refused = ctx.problem('methodNotAllowed', {
         status: 405,
         detail: `Allowed methods: ${routes.allow}.`,
@@ -151,6 +158,9 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
       refused.headers.set('allow', routes.allow);
       return refused;
     }
+
+    const crossOrigin = refuseCrossOriginCookies(request, ctx, method);
+    if (crossOrigin) return crossOrigin;
 
     const limiter = options.rateLimiter;
     const blocked = limiter?.knownBlocked(declaration.rateLimit, ctx.clientIp);
@@ -228,6 +238,84 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     return response;
   }
 
+  /**
+   * `OPTIONS`: the methods served; for a CORS preflight (Fetch standard), the methods and headers
+   * an allowed origin may use, from the route's own declaration or the API's policy. A preflight
+   * from an origin that may not call, or for a method not served, is refused with 403 and no CORS
+   * headers. An `OPTIONS` without `Access-Control-Request-Method` is not a preflight.
+   */
+  function answerOptions(
+    routes: RouteSet,
+    request: Request,
+    ctx: PipelineContext,
+    route: RouteState,
+  ): Response {
+    const allow = () => new Response(null, { status: 204, headers: { allow: routes.allow } });
+    const asked = request.headers.get('access-control-request-method')?.toUpperCase();
+    const origin = request.headers.get('origin');
+    if (asked === undefined || origin === null) return allow();
+    route.preflight = true;
+
+    const declared = declarationFor(routes, asked);
+    const publicCors = declared?.cors;
+    if (publicCors !== undefined) {
+      route.cors = 'public';
+      const response = allow();
+      response.headers.set('access-control-allow-origin', '*');
+      response.headers.set('access-control-allow-methods', asked);
+      if (publicCors.allowHeaders?.length) {
+        response.headers.set('access-control-allow-headers', publicCors.allowHeaders.join(', '));
+      }
+      response.headers.set('access-control-max-age', `${publicCors.maxAgeSeconds ?? 7200}`);
+      return response;
+    }
+
+    const policy = options.cors;
+    if (declared !== undefined && policy?.allows(origin)) {
+      const response = allow();
+      const methods = routes.allow.split(', ').filter((m) => m !== 'OPTIONS' && m !== 'HEAD');
+      for (const [name, value] of policy.preflightHeaders(origin, methods)) {
+        response.headers.set(name, value);
+      }
+      return response;
+    }
+    ctx.log.warn({ origin: origin.slice(0, 200), method: asked.slice(0, 20) }, 'preflight refused');
+    return ctx.problem('forbidden', {
+      status: 403,
+      detail: 'Cross-origin requests from this origin are refused.',
+    });
+  }
+
+  /** The CORS headers of an answer that is not a preflight, for an origin the API allows. */
+  function corsHeaders(request: Request, route: RouteState): [string, string][] {
+    const origin = request.headers.get('origin');
+    if (origin === null || route.preflight) return [];
+    if (route.cors === 'public') return [['access-control-allow-origin', '*']];
+    return options.cors?.allows(origin) ? options.cors.answerHeaders(origin) : [];
+  }
+
+  /**
+   * A request that would change something, carries cookies, and comes from an origin that is
+   * neither the app's own nor one allowed to send credentials, is refused before it can act:
+   * CORS only hides answers from such origins; it does not stop the request.
+   */
+  function refuseCrossOriginCookies(
+    request: Request,
+    ctx: PipelineContext,
+    method: string,
+  ): Response | undefined {
+    if (SAFE_METHODS.has(method) || !request.headers.has('cookie')) return undefined;
+    const origin = request.headers.get('origin');
+    if (origin === null) return undefined;
+    if (options.crossSite?.origins.includes(origin)) return undefined;
+    if (options.cors?.credentials && options.cors.allows(origin)) return undefined;
+    ctx.log.warn({ origin: origin.slice(0, 200) }, 'cross-origin request with cookies refused');
+    return ctx.problem('forbidden', {
+      status: 403,
+      detail: 'Requests with cookies from this origin are refused.',
+    });
+  }
+
   return {
     handle(routes, request, transport = {}) {
       return run(request, transport, (ctx, url, route) =>
@@ -249,30 +337,23 @@ function declarationFor(routes: RouteSet, method: string): RouteDeclaration | un
   return routes.methods[method as DeclaredMethod];
 }
 
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** What the pipeline learns of the route while it runs, for the headers of the answer. */
 interface RouteState {
   noStore: boolean;
-  cors: boolean;
+  /** `public`: the route lets any origin call it; `default`: the API's policy applies. */
+  cors: 'public' | 'default';
+  /** The request was a CORS preflight, answered with its own headers. */
+  preflight: boolean;
 }
 
-/**
- * `OPTIONS`: the methods served, and for a CORS preflight (RFC 9110, Fetch) of a method that any
- * origin may call, the method and headers that origin may use. A preflight for any other method
- * gets no CORS headers, which the browser takes as a refusal.
- */
-function answerOptions(routes: RouteSet, request: Request, route: RouteState): Response {
-  const response = new Response(null, { status: 204, headers: { allow: routes.allow } });
-  const asked = request.headers.get('access-control-request-method')?.toUpperCase() ?? null;
-  const cors = asked === null ? undefined : declarationFor(routes, asked)?.cors;
-  if (cors === undefined || asked === null || !request.headers.has('origin')) return response;
-
-  route.cors = true;
-  response.headers.set('access-control-allow-methods', asked);
-  if (cors.allowHeaders?.length) {
-    response.headers.set('access-control-allow-headers', cors.allowHeaders.join(', '));
+function appendVary(response: Response, name: string): void {
+  const vary = response.headers.get('vary');
+  if (vary === null) response.headers.set('vary', name);
+  else if (!vary.split(',').some((token) => token.trim().toLowerCase() === name.toLowerCase())) {
+    response.headers.set('vary', `${vary}, ${name}`);
   }
-  response.headers.set('access-control-max-age', `${cors.maxAgeSeconds ?? 7200}`);
-  return response;
 }
 
 /**
