@@ -123,7 +123,7 @@ describe('values canonical JSON refuses', () => {
     ['an object with toJSON', { toJSON: () => 'x' }],
     ['a boxed string', new String('x')],
     ['a typed array', new Uint8Array(1)],
-    ['a sparse array', [1, , 3]],
+    ['a sparse array', Object.assign(new Array<number>(3), { 0: 1, 2: 3 })],
     ['a symbol key', { [Symbol('k')]: 1 }],
     ['a non-enumerable member', Object.defineProperty({}, 'hidden', { value: 1 })],
     ['a cycle', cyclic],
