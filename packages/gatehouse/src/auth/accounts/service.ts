@@ -25,7 +25,8 @@ export interface SecurityEvent {
     | 'authn_password_change_fail'
     | 'authn_password_reset_requested'
     | 'authn_password_reset'
-    | 'user_created';
+    | 'user_created'
+    | 'user_disabled';
   readonly userId?: string | undefined;
   readonly reason?: string;
 }
@@ -75,6 +76,12 @@ export interface AccountService {
   }): Promise<boolean>;
   forgotPassword(email: string): Promise<void>;
   resetPassword(token: string, newPassword: string): Promise<boolean>;
+  /**
+   * Disables an account and revokes all its sessions, so no refresh succeeds again; access
+   * tokens already issued stay valid until they expire (minutes). `by` names who asked, such
+   * as a service key id. Returns false when there is no such account.
+   */
+  disableAccount(userId: string, by: string): Promise<boolean>;
 }
 
 /** Creates the account flows over their stores. */
@@ -220,6 +227,13 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       await accounts.dropResetTokens(accountId);
       await sessions.revokeAll(accountId, 'password_reset');
       emit({ event: 'authn_password_reset', userId: accountId });
+      return true;
+    },
+
+    async disableAccount(userId, by) {
+      if (!(await accounts.setDisabled(userId, true))) return false;
+      await sessions.revokeAll(userId, 'disabled');
+      emit({ event: 'user_disabled', userId, reason: by });
       return true;
     },
   };

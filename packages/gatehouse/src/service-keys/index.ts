@@ -1,0 +1,16 @@
+/**
+ * The shared secrets of services that call internal routes: the embedded file store and a
+ * resolver for the signature verifier.
+ * @module
+ */
+export {
+  assertKeyId,
+  createServiceKey,
+  createServiceKeyResolver,
+  deleteServiceKey,
+  describeServiceKeys,
+  readServiceKeys,
+  retireServiceKey,
+  type ServiceKeyInfo,
+  type ServiceKeyRecord,
+} from './files.js';
