@@ -3,13 +3,13 @@
  * only the service's user may read, generated on first start and reused after.
  * @module
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { z } from 'zod';
 
 import { GatehouseError } from '../errors.js';
+import { writeFileAtomically } from '../files.js';
 import { generateSigningKey, type SigningKeyRecord } from './key-ring.js';
 
 /** A SHA-256 RFC 7638 thumbprint is 43 base64url characters, so no file name can leave `dir`. */
@@ -154,19 +154,7 @@ function parseRecord(text: string, path: string, name: string): SigningKeyRecord
 
 /** Writes a temp file, flushes it and renames it over `<kid>.json`: no crash leaves half a key. */
 async function writeSigningKey(dir: string, record: SigningKeyRecord): Promise<void> {
-  const temporary = join(dir, `.${record.kid}.${randomUUID()}.tmp`);
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`, 'utf8');
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-
-  await handle.close();
-  await rename(temporary, join(dir, `${record.kid}.json`));
+  await writeFileAtomically(dir, `${record.kid}.json`, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 function sortRecords(records: SigningKeyRecord[]): SigningKeyRecord[] {

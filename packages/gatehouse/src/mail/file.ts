@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+
+import { listDirectory, writeFileAtomically } from '../files.js';
 
 import { assertHeaderValue, type MailMessage, type Mailer, type OutboxMessage } from './types.js';
 
@@ -54,21 +56,15 @@ export function createFileMailer(dir: string, options: { from: string }): Mailer
         'Content-Transfer-Encoding: 8bit',
       ];
       const body = text.replace(/\r\n?|\n/g, '\r\n');
-      await writeAtomically(dir, name, `${headers.join('\r\n')}\r\n\r\n${body}`);
+      await writeFileAtomically(dir, name, `${headers.join('\r\n')}\r\n\r\n${body}`);
     },
   };
 }
 
 /** Reads the outbox (for tests and for `gatehouse mail list`): messages oldest first. */
 export async function readOutbox(dir: string): Promise<OutboxMessage[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    // No directory yet means no mail has been sent yet.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  // No directory yet means no mail has been sent yet.
+  const names = await listDirectory(dir);
 
   // Temporary files start with a dot and end in .tmp, so a message half-written is never read.
   const files = names.filter((name) => name.endsWith(EXTENSION) && !name.startsWith('.')).sort();
@@ -83,24 +79,6 @@ async function prepareDirectory(dir: string): Promise<void> {
   // mkdir leaves an existing directory's mode alone; POSIX modes mean little on Windows.
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     throw new Error('The mail outbox directory must not be accessible to group or others (0700)');
-  }
-}
-
-async function writeAtomically(dir: string, name: string, content: string): Promise<void> {
-  const temporary = join(dir, `.${name}.tmp`);
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    try {
-      await handle.writeFile(content, 'utf8');
-      // Flushed before the rename, so a crash cannot leave an empty file under the final name.
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, join(dir, name));
-  } catch (error) {
-    await unlink(temporary).catch(() => undefined);
-    throw error;
   }
 }
 

@@ -6,12 +6,13 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { z } from 'zod';
 
 import { GatehouseError } from '../errors.js';
+import { listDirectory, writeFileAtomically } from '../files.js';
 
 /** Key ids are names a person chooses (`billing-2026-12`); they also name the files. */
 const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -61,19 +62,13 @@ export async function createServiceKey(
     createdAt: now.toISOString(),
     secret: randomBytes(SECRET_BYTES).toString('base64url'),
   };
-  await writeRecord(dir, record, 'wx');
+  await writeRecord(dir, record, 'create');
   return record;
 }
 
 /** Every key in `dir`, secrets included, oldest first; none when the directory does not exist. */
 export async function readServiceKeys(dir: string): Promise<ServiceKeyRecord[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = await listDirectory(dir);
   const records: ServiceKeyRecord[] = [];
   for (const name of names.filter((n) => KEY_FILE.test(n)).sort()) {
     const text = await readFile(join(dir, name), 'utf8');
@@ -117,25 +112,17 @@ export async function deleteServiceKey(dir: string, keyId: string): Promise<void
   await rm(join(dir, `${keyId}.json`), { force: true });
 }
 
-async function writeRecord(dir: string, record: ServiceKeyRecord, mode: 'wx' | 'replace') {
-  const target = join(dir, `${record.keyId}.json`);
-  const temporary = mode === 'wx' ? target : `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  let file;
+async function writeRecord(dir: string, record: ServiceKeyRecord, mode: 'create' | 'replace') {
   try {
-    file = await open(temporary, 'wx', 0o600);
+    await writeFileAtomically(dir, `${record.keyId}.json`, `${JSON.stringify(record, null, 2)}\n`, {
+      exclusive: mode === 'create',
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new GatehouseError('ERR_CONFIG_INVALID', `service key "${record.keyId}" exists`);
     }
     throw error;
   }
-  try {
-    await file.writeFile(`${JSON.stringify(record, null, 2)}\n`);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  if (temporary !== target) await rename(temporary, target);
 }
 
 function unreadable(name: string): GatehouseError {
