@@ -62,7 +62,10 @@ const base = (request: Request, components: string[], options = {}) =>
     [components.map((name) => [name, new Map()]), new Map([['created', 1]])],
     options,
   );
-const lines = (result: ReturnType<typeof base>) => (result.ok ? result.base.split('\n') : result);
+const lines = (result: ReturnType<typeof base>): string[] => {
+  if (!result.ok) throw new Error(`no base: ${result.problem}`);
+  return result.base.split('\n');
+};
 
 describe('derived components (RFC 9421 §2.2)', () => {
   const request = new Request('https://Example.COM:443/a%2Fb/c?x=1&y=%20z#fragment', {

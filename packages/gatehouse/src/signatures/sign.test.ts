@@ -10,7 +10,7 @@ const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const KEY = { id: 'billing-2025-06', secret: new Uint8Array(32).fill(7) };
 const clock = () => NOW;
 
-const post = (body: BodyInit = '{"units":3}') =>
+const post = (body: string | Uint8Array<ArrayBuffer> = '{"units":3}') =>
   new Request('https://api.example/internal/usage?day=2025-06-01', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
