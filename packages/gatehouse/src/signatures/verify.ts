@@ -175,8 +175,8 @@ export function createSignatureVerifier(options: SignatureVerifierOptions): Sign
     return undefined;
   };
 
-  const check = async (request: Request, options: VerifyRequestOptions) => {
-    const body = options.body;
+  const check = async (request: Request, received: VerifyRequestOptions) => {
+    const body = received.body;
     if (!(body instanceof Uint8Array)) return refuse('malformed');
 
     const fields = readSignatureFields(request.headers);
@@ -212,7 +212,7 @@ export function createSignatureVerifier(options: SignatureVerifierOptions): Sign
     const base = createSignatureBase(
       request,
       signature.input,
-      options.targetUri === undefined ? {} : { targetUri: options.targetUri },
+      received.targetUri === undefined ? {} : { targetUri: received.targetUri },
     );
     if (!base.ok) return refuse('components');
     if (covered.has('content-digest')) {
@@ -243,9 +243,9 @@ export function createSignatureVerifier(options: SignatureVerifierOptions): Sign
   };
 
   return {
-    async verify(request, options) {
+    async verify(request, received) {
       try {
-        return await check(request, options);
+        return await check(request, received);
       } catch (error) {
         return refuse(error instanceof Unavailable ? 'unavailable' : 'malformed');
       }
