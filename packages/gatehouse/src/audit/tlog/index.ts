@@ -45,5 +45,11 @@ export {
   inclusionProofFrom,
   type NodeReader,
 } from './proof.js';
-export { createTreeBuilder, rootOf, type TreeBuilder, type TreeBuilderState } from './tree.js';
+export {
+  createTreeBuilder,
+  rootOf,
+  type NodeListener,
+  type TreeBuilder,
+  type TreeBuilderState,
+} from './tree.js';
 export { verifyConsistency, verifyInclusion } from './verify.js';

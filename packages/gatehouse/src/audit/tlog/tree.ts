@@ -53,13 +53,20 @@ export interface TreeBuilderState {
   readonly nodes: readonly Uint8Array[];
 }
 
+/**
+ * Told of each perfect subtree root an append completes: the leaf itself at level 0, then each
+ * larger subtree it closes. `index` counts subtrees of `2^level` leaves from the left, as
+ * `NodeReader` does, so a store can keep every node a proof may ask for.
+ */
+export type NodeListener = (level: number, index: number, hash: Uint8Array) => void;
+
 /** An append-only Merkle tree that keeps O(log n) hashes. */
 export interface TreeBuilder {
   /**
-   * Adds one leaf hash and returns its index.
+   * Adds one leaf hash and returns its index; `onNode` hears of every subtree root it completes.
    * @throws {AuditLogError} `ERR_AUDIT_TREE_INVALID` when the hash is not 32 bytes.
    */
-  append(leafHash: Uint8Array): number;
+  append(leafHash: Uint8Array, onNode?: NodeListener): number;
   /** Leaves appended so far. */
   readonly size: number;
   /** The tree head at the current size; equal to `rootOf` over every leaf appended. */
@@ -90,13 +97,17 @@ export function createTreeBuilder(state?: TreeBuilderState): TreeBuilder {
   }
 
   return {
-    append(leafHash) {
+    append(leafHash, onNode) {
       let hash = requireHash(leafHash, 'the leaf hash');
       if (size === Number.MAX_SAFE_INTEGER) invalid('the tree is full');
+      onNode?.(0, size, hash.slice());
 
       // Each trailing set bit of `size` is a perfect subtree the new leaf's subtree now completes.
+      let level = 0;
       for (let rest = size; rest % 2 === 1; rest = (rest - 1) / 2) {
         hash = nodeHash(nodes.pop() as Uint8Array, hash);
+        level++;
+        onNode?.(level, (rest - 1) / 2, hash.slice());
       }
       nodes.push(hash);
       return size++;
