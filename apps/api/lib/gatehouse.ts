@@ -1,4 +1,6 @@
 import { createBearerAuthenticator } from 'gatehouse/auth';
+import { join } from 'node:path';
+
 import { createCorsPolicy } from 'gatehouse/cors';
 import { createGatehouse, type Gatehouse } from 'gatehouse/pipeline';
 import {
@@ -6,6 +8,12 @@ import {
   createRateLimiter,
   createRedisRateLimitStore,
 } from 'gatehouse/rate-limit';
+import { createServiceKeyResolver } from 'gatehouse/service-keys';
+import {
+  createMemoryReplayStore,
+  createRedisReplayStore,
+  createSignatureVerifier,
+} from 'gatehouse/signatures';
 
 import { getAuth } from './auth';
 import { getConfig } from './config';
@@ -42,6 +50,17 @@ export function getGatehouse(): Promise<Gatehouse> {
         allowNonBrowserClients: config.auth.allowNonBrowserClients,
       },
       cors: createCorsPolicy({ ...config.cors, production: config.environment === 'production' }),
+      signedCalls: {
+        verifier: createSignatureVerifier({
+          keys: createServiceKeyResolver(join(config.dataDir, 'secrets', 'hmac')),
+          // Shared by every instance when there is Redis, so a nonce is accepted once anywhere.
+          replay:
+            config.redisUrl === undefined
+              ? createMemoryReplayStore()
+              : createRedisReplayStore(getRedis()),
+        }),
+        publicOrigin: config.publicUrl,
+      },
     });
   });
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { describeConfig, loadConfig } from '../config/index.js';
 import { GatehouseError } from '../errors.js';
 import { cspCommand } from './csp.js';
+import { hmacKeysCommand, signCommand } from './hmac.js';
 import { keysCommand } from './keys.js';
 import { usersCommand } from './users.js';
 
@@ -19,6 +20,11 @@ Commands:
   keys list                list the access-token signing keys with their state and age
   keys rotate              make a new active signing key; the previous one stays verify-only
   keys retire <kid>        stop accepting tokens signed by a verify-only key
+  keys hmac create <id>    make a shared secret for a service calling internal routes (shown once)
+  keys hmac list           list the service keys with their state and age (never the secrets)
+  keys hmac retire <id>    stop accepting requests signed with a service key
+  sign --key <id> [--method M] [--header 'n: v'] [--data body] <url>
+                           sign a request with a service key and print the curl command
   csp report [--since 7d] [--json]
                            CSP violations over the period, grouped, and whether the policy is ready to
                            enforce (exit 0 ready, 1 not yet)
@@ -43,8 +49,21 @@ const processIo: CliIo = {
   err: (text) => process.stderr.write(text),
 };
 
-/** Runs one CLI invocation and returns its exit code. */
+/**
+ * Runs one CLI invocation and returns its exit code. A refusal from the library (a key that
+ * cannot be retired, an id in use) is one line on stderr and exit code 1, never a stack trace.
+ */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error) {
+    if (!(error instanceof GatehouseError)) throw error;
+    io.err(`gatehouse: ${error.message}\n`);
+    return 1;
+  }
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
 
   switch (command) {
@@ -66,7 +85,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     }
     case 'keys': {
       const config = configOrExit(io);
-      return config ? keysCommand(rest, config, io) : 2;
+      if (!config) return 2;
+      return rest[0] === 'hmac'
+        ? hmacKeysCommand(rest.slice(1), config, io)
+        : keysCommand(rest, config, io);
+    }
+    case 'sign': {
+      const config = configOrExit(io);
+      return config ? signCommand(rest, config, io) : 2;
     }
     default:
       io.err(`gatehouse: unknown command "${command.slice(0, 40)}"\n\n${USAGE}`);

@@ -10,6 +10,8 @@ export interface RequestContext {
   readonly clientIp: string | undefined;
   /** The verified caller, once the route's access check has passed; `undefined` on public routes. */
   readonly principal: Principal | undefined;
+  /** The key id of a service whose signed request an `internal` route accepted. */
+  readonly service: { readonly keyId: string } | undefined;
   /** The logger, with every line carrying the request id. */
   readonly log: Logger;
   /** A problem response carrying this request's id. */
@@ -24,6 +26,7 @@ export interface RequestContext {
 /** The context as the pipeline holds it: the access check records the caller. */
 export interface PipelineContext extends RequestContext {
   principal: Principal | undefined;
+  service: { readonly keyId: string } | undefined;
   limit: RequestContext['limit'];
 }
 
@@ -43,6 +46,7 @@ export function createRequestContext(
     requestId,
     clientIp,
     principal: undefined,
+    service: undefined,
     log,
     problem: (kind, details) => problem(kind, { ...details, requestId }),
     // Without a rate limiter nothing is limited; the pipeline replaces this when it has one.

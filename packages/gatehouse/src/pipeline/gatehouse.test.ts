@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { createCorsPolicy } from '../cors/policy.js';
+import { createMemoryReplayStore, type ReplayStore } from '../signatures/replay.js';
+import { signRequest } from '../signatures/sign.js';
+import { createSignatureVerifier } from '../signatures/verify.js';
 import { createGatehouse } from './gatehouse.js';
 import { defineRoutes, route } from './route.js';
 import { recordingLogger } from './test-support.js';
@@ -580,5 +583,108 @@ describe('CORS', () => {
       cors: createCorsPolicy({ origins: ['https://app.example.com'] }),
     });
     expect((await write('https://app.example.com', noCredentials)).status).toBe(403);
+  });
+});
+
+describe('internal routes', () => {
+  const key = { id: 'billing', secret: new Uint8Array(32).fill(7) };
+  const disable = defineRoutes('/api/internal/users/[id]/disable', {
+    POST: route({
+      access: 'internal',
+      rateLimit: 'internal',
+      params: z.strictObject({ id: z.uuid() }),
+      body: z.strictObject({ reason: z.string() }),
+      bodyLimit: 200,
+      handler: ({ params, body, service }) =>
+        Response.json({ id: params.id, ...body, by: service.keyId }),
+    }),
+  });
+
+  function internalGatehouse(keys = [key], replay: ReplayStore = createMemoryReplayStore()) {
+    const logger = recordingLogger();
+    const verifier = createSignatureVerifier({
+      keys: async (id) => keys.filter((k) => k.id === id).map((k) => k.secret),
+      replay,
+    });
+    return { logger, gatehouse: createGatehouse({ logger, signedCalls: { verifier } }) };
+  }
+
+  const url = `http://localhost/api/internal/users/${ID}/disable`;
+  const call = (body: string, headers: Record<string, string> = {}) =>
+    new Request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+  const params = { params: { id: ID } };
+
+  it('accepts a request signed with a known key, once, and tells the handler which service called', async () => {
+    const { gatehouse, logger } = internalGatehouse();
+    const signed = await signRequest(call('{"reason":"fraud"}'), key);
+    const replay = signed.clone();
+
+    const response = await gatehouse.handle(disable, signed, params);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ id: ID, reason: 'fraud', by: 'billing' });
+    expect(response.headers.get('cache-control')).toBe('no-store');
+
+    const again = await gatehouse.handle(disable, replay, params);
+    expect(again.status).toBe(401);
+    expect(logger.lines.some((line) => line.fields['event'] === 'authn_signature_replay')).toBe(
+      true,
+    );
+  });
+
+  it('refuses an unsigned request, an unknown key, and a tampered body with 401, logging why', async () => {
+    const { gatehouse, logger } = internalGatehouse();
+    const tampered = await signRequest(call('{"reason":"fraud"}'), key);
+    const forged = new Request(tampered, {
+      body: '{"reason":"other"}',
+      duplex: 'half',
+    } as RequestInit);
+    const cases = [
+      call('{"reason":"fraud"}'),
+      await signRequest(call('{"reason":"fraud"}'), {
+        id: 'stranger',
+        secret: new Uint8Array(32).fill(1),
+      }),
+      forged,
+    ];
+    for (const request of cases) {
+      const response = await gatehouse.handle(disable, request, params);
+      expect(response.status).toBe(401);
+      expect((await problemOf(response)).type).toBe('urn:gatehouse:problem:unauthorized');
+    }
+    const reasons = logger.lines
+      .filter((line) => line.fields['event'] === 'authn_signature_fail')
+      .map((line) => line.fields['reason']);
+    expect(reasons).toEqual(['missing', 'unknown-key', 'digest']);
+  });
+
+  it('answers 503 when the nonce store cannot answer, never accepting the signature', async () => {
+    const broken = { claim: () => Promise.reject(new Error('down')) };
+    const { gatehouse } = internalGatehouse([key], broken);
+    const response = await gatehouse.handle(
+      disable,
+      await signRequest(call('{"reason":"x"}'), key),
+      params,
+    );
+    expect(response.status).toBe(503);
+  });
+
+  it('refuses a body over the route limit before checking anything', async () => {
+    const { gatehouse } = internalGatehouse();
+    const big = JSON.stringify({ reason: 'x'.repeat(500) });
+    const response = await gatehouse.handle(disable, await signRequest(call(big), key), params);
+    expect(response.status).toBe(413);
+  });
+
+  it('answers 500 for an internal route when the pipeline has no verifier', async () => {
+    const response = await createGatehouse().handle(
+      disable,
+      await signRequest(call('{"reason":"x"}'), key),
+      params,
+    );
+    expect(response.status).toBe(500);
   });
 });

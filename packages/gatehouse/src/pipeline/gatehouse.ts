@@ -11,6 +11,7 @@ import { createRequestContext, type PipelineContext } from './context.js';
 import { silentLogger, type Logger } from './logger.js';
 import { limitedResponse, refusalProblem, refuseCrossSite } from './refusals.js';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id.js';
+import { checkSignedCall, type SignedCallOptions } from './signed.js';
 import type { DeclaredMethod, RouteDeclaration, RouteSet } from './route.js';
 
 /** Settings of the route pipeline. Every one has a safe default. */
@@ -47,6 +48,8 @@ export interface GatehouseOptions {
    * declaration replaces it.
    */
   readonly cors?: CorsPolicy;
+  /** Verifies the signatures of `internal` routes; without it, such routes answer 500. */
+  readonly signedCalls?: SignedCallOptions;
 }
 
 /** What an adapter knows about a request beyond the `Request` itself. */
@@ -111,7 +114,7 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
 
     // Every answer carries the API profile, refusals and errors included; no cache may keep an
     // answer to a caller who proved who they are, or any answer of a route that hands out tokens.
-    const noStore = route.noStore || ctx.principal !== undefined;
+    const noStore = route.noStore || ctx.principal !== undefined || ctx.service !== undefined;
     response = secured(response, [
       ...(noStore ? profiles.noStore : profiles.cached),
       ...hsts(url),
@@ -122,6 +125,7 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     if (route.cors === 'default' && options.cors) appendVary(response, 'Origin');
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
     const userId = ctx.principal?.userId;
+    const serviceKeyId = ctx.service?.keyId;
     ctx.log.info(
       {
         method: request.method,
@@ -130,6 +134,7 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
         durationMs,
         clientIp,
         userId,
+        serviceKeyId,
       },
       'request',
     );
@@ -177,8 +182,23 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
       if (refused) return refused;
     }
 
-    const access = await checkAccess(declaration.access, request, ctx, options.authenticator);
-    if (access.ok) ctx.principal = access.principal;
+    let access: { ok: true } | { ok: false; response: Response };
+    if (declaration.access === 'internal') {
+      if (!options.signedCalls) {
+        throw new GatehouseError('ERR_CONFIG_INVALID', 'an internal route needs signedCalls');
+      }
+      const limit = declaration.bodyLimit ?? bodyLimit;
+      const signed = await checkSignedCall(request, ctx, url, options.signedCalls, limit);
+      if (signed.ok) {
+        ctx.service = { keyId: signed.keyId };
+        request = signed.request;
+      }
+      access = signed;
+    } else {
+      const checked = await checkAccess(declaration.access, request, ctx, options.authenticator);
+      if (checked.ok) ctx.principal = checked.principal;
+      access = checked;
+    }
 
     // Refused credentials are charged too (to the client address), so guessing costs quota.
     let rateHeaders: [string, string][] = [];
@@ -218,10 +238,11 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     if (!checked.ok) return refusalProblem(ctx, checked.refusal, method);
 
     const { params, query, body } = checked.value;
-    const { principal } = ctx;
+    const { principal, service } = ctx;
     const response = await declaration.handler({
       request,
       principal,
+      service,
       params,
       query,
       body,

@@ -13,17 +13,25 @@ export type DeclaredMethod = Exclude<HttpMethod, 'HEAD' | 'OPTIONS'>;
 
 /**
  * Who may call a route: anyone (`public`), any signed-in user (`user`, which admins pass too),
- * or admins only (`admin`). The origin layer adds `internal` for signed service calls.
+ * admins only (`admin`), or another service that signs each request with a shared key
+ * (`internal`, RFC 9421 HTTP message signatures).
  */
-export type Access = 'public' | 'user' | 'admin';
+export type Access = 'public' | 'user' | 'admin' | 'internal';
+
+/** A service that proved itself with a signed request. */
+export interface ServiceCaller {
+  readonly keyId: string;
+}
 
 type Parsed<S> = S extends ZodType ? output<S> : Record<string, never>;
 
 /** What a handler receives: the request, its validated parts, and the request context. */
 export interface HandlerInput<P, Q, B, A extends Access = Access> {
   readonly request: Request;
-  /** The verified caller; always present on `user` and `admin` routes, absent on `public` ones. */
-  readonly principal: A extends 'public' ? undefined : Principal;
+  /** The verified user; always present on `user` and `admin` routes, absent on the others. */
+  readonly principal: A extends 'public' | 'internal' ? undefined : Principal;
+  /** The calling service on `internal` routes: the id of the key that signed the request. */
+  readonly service: A extends 'internal' ? ServiceCaller : undefined;
   readonly params: Parsed<P>;
   readonly query: Parsed<Q>;
   readonly body: B extends ZodType ? output<B> : undefined;
@@ -116,7 +124,7 @@ export interface RouteSet {
 }
 
 const DECLARABLE = new Set<string>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-const ACCESS = new Set<string>(['public', 'user', 'admin']);
+const ACCESS = new Set<string>(['public', 'user', 'admin', 'internal']);
 const DYNAMIC_SEGMENT = /\[(?:\.\.\.)?[A-Za-z_][A-Za-z0-9_]*\]/;
 
 /**

@@ -15,6 +15,8 @@ export const defaultRatePolicies: Readonly<Record<string, RatePolicy>> = {
   api: { limit: 300, windowSeconds: 60, by: 'user' },
   'api-write': { limit: 60, windowSeconds: 60, by: 'user' },
   admin: { limit: 60, windowSeconds: 60, by: 'user' },
+  // Signed calls from the deployment's own services, per address.
+  internal: { limit: 600, windowSeconds: 60, by: 'ip' },
   // Browsers send a report per violation; a broken page can send dozens, a flood many more.
   'csp-reports': { limit: 120, windowSeconds: 60, by: 'ip' },
 
