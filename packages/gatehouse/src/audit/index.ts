@@ -56,3 +56,5 @@ export {
   type VerifyAuditLogOptions,
 } from './verify.js';
 export * from './tlog/index.js';
+export { openPostgresAuditStore, type PostgresAuditStoreOptions } from './postgres/store.js';
+export { auditSetupSql, DEFAULT_AUDIT_WRITER_ROLE, setupAuditDatabase } from './postgres/setup.js';
