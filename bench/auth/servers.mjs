@@ -71,6 +71,7 @@ async function gatehouse(record, cacheSize) {
     GET: route({
       access: 'user',
       rateLimit: 'api',
+      audit: 'account.read',
       handler: ({ principal }) => Response.json({ userId: principal.userId, role: principal.role }),
     }),
   });

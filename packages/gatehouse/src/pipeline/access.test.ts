@@ -24,16 +24,19 @@ const routes = defineRoutes('/api/things', {
   GET: route({
     access: 'user',
     rateLimit: 'api',
+    audit: 'thing.read',
     handler: ({ principal }) => Response.json(principal),
   }),
   DELETE: route({
     access: 'admin',
     rateLimit: 'api',
+    audit: 'thing.delete',
     handler: () => new Response(null, { status: 204 }),
   }),
   POST: route({
     access: 'user',
     rateLimit: 'api',
+    audit: 'thing.create',
     body: z.strictObject({ name: z.string() }),
     handler: () => new Response(null, { status: 201 }),
   }),

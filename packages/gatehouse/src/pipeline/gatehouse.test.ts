@@ -5,6 +5,7 @@ import { createCorsPolicy } from '../cors/policy.js';
 import { createMemoryReplayStore, type ReplayStore } from '../signatures/replay.js';
 import { signRequest } from '../signatures/sign.js';
 import { createSignatureVerifier } from '../signatures/verify.js';
+import type { AuditRecord } from './audit.js';
 import { createGatehouse } from './gatehouse.js';
 import { defineRoutes, route } from './route.js';
 import { recordingLogger } from './test-support.js';
@@ -592,6 +593,7 @@ describe('internal routes', () => {
     POST: route({
       access: 'internal',
       rateLimit: 'internal',
+      audit: 'user.disable',
       params: z.strictObject({ id: z.uuid() }),
       body: z.strictObject({ reason: z.string() }),
       bodyLimit: 200,
@@ -686,5 +688,113 @@ describe('internal routes', () => {
       params,
     );
     expect(response.status).toBe(500);
+  });
+});
+
+describe('audit entries', () => {
+  function recorder(available = true) {
+    const entries: { entry: AuditRecord; durable: boolean }[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    return {
+      entries,
+      release,
+      available: () => available,
+      record: async (entry: AuditRecord, { durable }: { durable: boolean }) => {
+        if (durable) await gate;
+        entries.push({ entry, durable });
+      },
+    };
+  }
+
+  const actions = defineRoutes('/api/actions', {
+    POST: route({
+      access: 'public',
+      rateLimit: 'api',
+      audit: { action: 'action.run', required: true },
+      body: z.strictObject({ fail: z.boolean() }),
+      handler: ({ body }) =>
+        body.fail ? Response.json({ failed: true }, { status: 409 }) : Response.json({ ok: true }),
+    }),
+    GET: route({
+      access: 'public',
+      rateLimit: 'api',
+      audit: 'action.list',
+      handler: () => Response.json([]),
+    }),
+  });
+
+  it('writes one entry per request, with actor, outcome, reason and request id', async () => {
+    const audit = recorder();
+    audit.release();
+    const gatehouse = createGatehouse({ audit });
+    const ok = await gatehouse.handle(
+      actions,
+      post(JSON.stringify({ fail: false }), { 'user-agent': 'ua\u0007' }),
+    );
+    await gatehouse.handle(actions, post(JSON.stringify({ fail: true })));
+    await gatehouse.handle(actions, post('{'));
+    await gatehouse.handle(actions, new Request('http://localhost/api/actions'));
+
+    expect(audit.entries.map(({ entry }) => [entry.action, entry.outcome, entry.reason])).toEqual([
+      ['action.run', 'success', undefined],
+      ['action.run', 'failure', 'conflict'],
+      ['action.run', 'failure', 'invalid-request'],
+      ['action.list', 'success', undefined],
+    ]);
+    const [first] = audit.entries;
+    expect(first?.entry).toMatchObject({
+      actor: { kind: 'anonymous' },
+      resource: 'POST /api/notes',
+      requestId: ok.headers.get('x-request-id'),
+      userAgent: 'ua\u0007',
+    });
+    expect(Date.parse(first?.entry.timestamp ?? '')).not.toBeNaN();
+    expect(audit.entries.map((e) => e.durable)).toEqual([true, true, true, false]);
+  });
+
+  it('waits for a durable entry before answering', async () => {
+    const audit = recorder();
+    const gatehouse = createGatehouse({ audit });
+    let answered = false;
+    const pending = gatehouse.handle(actions, post(JSON.stringify({ fail: false }))).then(() => {
+      answered = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered).toBe(false);
+    audit.release();
+    await pending;
+    expect(audit.entries).toHaveLength(1);
+  });
+
+  it('refuses a required action with 503, without running it, while entries cannot be recorded', async () => {
+    const audit = recorder(false);
+    audit.release();
+    const response = await createGatehouse({ audit }).handle(
+      actions,
+      post(JSON.stringify({ fail: false })),
+    );
+    expect(response.status).toBe(503);
+    expect(audit.entries).toEqual([]);
+  });
+
+  it('logs an entry that cannot be recorded, and still answers', async () => {
+    const logger = recordingLogger();
+    const gatehouse = createGatehouse({
+      logger,
+      audit: { available: () => true, record: () => Promise.reject(new Error('disk full')) },
+    });
+    const response = await gatehouse.handle(actions, new Request('http://localhost/api/actions'));
+    expect(response.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(logger.lines.some((line) => line.message === 'audit entry not recorded')).toBe(true);
+  });
+
+  it('refuses to declare a route that is not public without an audit action', () => {
+    expect(() =>
+      defineRoutes('/api/secret', {
+        GET: route({ access: 'user', rateLimit: 'api', handler: () => new Response() }),
+      }),
+    ).toThrow(/needs an audit action/);
   });
 });

@@ -5,6 +5,7 @@ import { apiHeaders, FINGERPRINT_HEADERS, type HeaderList } from '../headers/pro
 import { checkRequest } from '../validation/request.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import { checkAccess, type Authenticator } from './access.js';
+import { auditSettings, outcomeOf, reasonOf, type AuditRecorder } from './audit.js';
 import { createClientIpResolver, isTrustedPeer, type TrustedProxies } from './client-ip.js';
 import type { CrossSitePolicy } from './cross-site.js';
 import { createRequestContext, type PipelineContext } from './context.js';
@@ -50,6 +51,11 @@ export interface GatehouseOptions {
   readonly cors?: CorsPolicy;
   /** Verifies the signatures of `internal` routes; without it, such routes answer 500. */
   readonly signedCalls?: SignedCallOptions;
+  /**
+   * Receives one entry per request of every route that names an audit action; without it,
+   * nothing is recorded.
+   */
+  readonly audit?: AuditRecorder;
 }
 
 /** What an adapter knows about a request beyond the `Request` itself. */
@@ -99,7 +105,12 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     const requestId = resolveRequestId(request.headers, requestIdHeader, peerTrusted);
     const ctx = createRequestContext(requestId, clientIp, logger);
 
-    const route: RouteState = { noStore: false, cors: 'default', preflight: false };
+    const route: RouteState = {
+      noStore: false,
+      cors: 'default',
+      preflight: false,
+      audit: undefined,
+    };
     let response: Response;
     try {
       response = await respond(ctx, url, route);
@@ -123,6 +134,8 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     ]);
     // The CORS headers depend on the Origin header, so caches must keep answers apart by it.
     if (route.cors === 'default' && options.cors) appendVary(response, 'Origin');
+    if (route.audit && options.audit)
+      await record(options.audit, route.audit, request, url, ctx, response);
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
     const userId = ctx.principal?.userId;
     const serviceKeyId = ctx.service?.keyId;
@@ -152,6 +165,7 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
     const method = request.method.toUpperCase();
     const declaration = declarationFor(routes, method);
     route.noStore = declaration?.noStore === true;
+    if (declaration?.audit !== undefined) route.audit = auditSettings(declaration.audit);
     if (declaration?.cors !== undefined) route.cors = 'public';
 
     if (declaration === undefined) {
@@ -166,6 +180,21 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
 
     const crossOrigin = refuseCrossOriginCookies(request, ctx, method);
     if (crossOrigin) return crossOrigin;
+
+    if (route.audit?.required && options.audit?.available() === false) {
+      ctx.log.error(
+        { action: route.audit.action },
+        'audit log unavailable: required route refused',
+      );
+      route.audit = undefined;
+      const refused = ctx.problem('unavailable', {
+        status: 503,
+        detail:
+          'This action cannot be recorded right now, so it is not performed. Try again shortly.',
+      });
+      refused.headers.set('retry-after', '5');
+      return refused;
+    }
 
     const limiter = options.rateLimiter;
     const blocked = limiter?.knownBlocked(declaration.rateLimit, ctx.clientIp);
@@ -360,8 +389,49 @@ function declarationFor(routes: RouteSet, method: string): RouteDeclaration | un
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * Writes the audit entry of one request. A durable entry is awaited before the answer leaves;
+ * a failure to record is logged, never turned into another answer: the action has happened.
+ */
+async function record(
+  recorder: AuditRecorder,
+  settings: ReturnType<typeof auditSettings>,
+  request: Request,
+  url: URL,
+  ctx: PipelineContext,
+  response: Response,
+): Promise<void> {
+  const actor = ctx.principal
+    ? ({ kind: 'user', id: ctx.principal.userId } as const)
+    : ctx.service
+      ? ({ kind: 'service', id: ctx.service.keyId } as const)
+      : ({ kind: 'anonymous' } as const);
+  const reason = reasonOf(response.status);
+  const write = recorder
+    .record(
+      {
+        actor,
+        action: settings.action,
+        resource: `${request.method.toUpperCase()} ${url.pathname}`,
+        outcome: outcomeOf(response.status),
+        ip: ctx.clientIp,
+        userAgent: request.headers.get('user-agent') ?? undefined,
+        timestamp: new Date().toISOString(),
+        requestId: ctx.requestId,
+        ...(reason ? { reason } : {}),
+      },
+      { durable: settings.durable },
+    )
+    .catch((error: unknown) => {
+      ctx.log.error({ err: error, action: settings.action }, 'audit entry not recorded');
+    });
+  if (settings.durable) await write;
+}
+
 /** What the pipeline learns of the route while it runs, for the headers of the answer. */
 interface RouteState {
+  /** The route's audit action and how its entry is written, when it has one. */
+  audit: ReturnType<typeof auditSettings> | undefined;
   noStore: boolean;
   /** `public`: the route lets any origin call it; `default`: the API's policy applies. */
   cors: 'public' | 'default';

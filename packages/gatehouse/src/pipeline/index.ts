@@ -5,6 +5,13 @@
  */
 export { checkAccess, type AccessDecision, type Authenticator } from './access.js';
 export {
+  outcomeOf,
+  reasonOf,
+  type AuditActor,
+  type AuditRecord,
+  type AuditRecorder,
+} from './audit.js';
+export {
   createClientIpResolver,
   normalizeIp,
   parseTrustedProxies,
@@ -33,10 +40,12 @@ export {
   HTTP_METHODS,
   route,
   type Access,
+  type AuditDeclaration,
   type DeclaredMethod,
   type HandlerInput,
   type HttpMethod,
   type PublicCors,
   type RouteDeclaration,
   type RouteSet,
+  type ServiceCaller,
 } from './route.js';

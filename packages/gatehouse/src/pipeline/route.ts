@@ -57,8 +57,13 @@ export interface RouteDeclaration<
    * @default false
    */
   readonly sameSiteOnly?: boolean;
-  /** Audit action recorded for this route, such as `note.create`. */
-  readonly audit?: string;
+  /**
+   * The audit action the pipeline records for every request to this route, such as
+   * `note.create`; required on every route that is not `public`. A string, or the action with
+   * how it is written: `durable` (the answer waits until the entry is on stable storage) and
+   * `required` (the route does not run when entries cannot be recorded; implies `durable`).
+   */
+  readonly audit?: string | AuditDeclaration;
   /**
    * Sends `Cache-Control: no-store` on every answer of this route, as for routes that hand out
    * or take credentials. Answers to an authenticated caller get it whatever this says.
@@ -97,6 +102,15 @@ export interface RouteDeclaration<
  * @example
  * route({ access: 'public', rateLimit: 'api', body: NoteInput, handler: ({ body }) => ... })
  */
+/** An audit action with how its entries are written. */
+export interface AuditDeclaration {
+  readonly action: string;
+  /** @default false */
+  readonly durable?: boolean;
+  /** @default false */
+  readonly required?: boolean;
+}
+
 /** The CORS answer of a route any origin may call. */
 export interface PublicCors {
   readonly allowOrigin: '*';
@@ -125,6 +139,7 @@ export interface RouteSet {
 
 const DECLARABLE = new Set<string>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const ACCESS = new Set<string>(['public', 'user', 'admin', 'internal']);
+const AUDIT_ACTION = /^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*$/;
 const DYNAMIC_SEGMENT = /\[(?:\.\.\.)?[A-Za-z_][A-Za-z0-9_]*\]/;
 
 /**
@@ -145,6 +160,14 @@ export function defineRoutes(
     if (declaration === undefined) continue;
     if (!ACCESS.has(declaration.access)) fail(`${where}: unknown access level`);
     if (!declaration.rateLimit) fail(`${where}: a rate-limit policy name is required`);
+    const action =
+      typeof declaration.audit === 'string' ? declaration.audit : declaration.audit?.action;
+    if (declaration.access !== 'public' && !action) {
+      fail(`${where}: a route that is not public needs an audit action`);
+    }
+    if (action !== undefined && !AUDIT_ACTION.test(action)) {
+      fail(`${where}: an audit action is dotted lower-case words, such as note.create`);
+    }
     if (hasParams && !declaration.params) fail(`${where}: path parameters need a params schema`);
     if (method === 'GET' && declaration.body) fail(`${where}: GET cannot declare a body`);
 

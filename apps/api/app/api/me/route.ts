@@ -8,6 +8,7 @@ const me = defineRoutes('/api/me', {
   GET: route({
     access: 'user',
     rateLimit: 'api',
+    audit: 'account.read',
     handler: async ({ principal, ctx }) => {
       const account = await (await getAuth()).accounts.findById(principal.userId);
       if (!account) return ctx.problem('notFound', { status: 404, detail: 'The account is gone.' });

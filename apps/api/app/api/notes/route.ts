@@ -10,6 +10,7 @@ const notes = defineRoutes('/api/notes', {
   GET: route({
     access: 'user',
     rateLimit: 'api',
+    audit: 'note.list',
     query: NoteListQuery,
     handler: async ({ query, principal }) => {
       const notes = await notesOf(principal.userId);

@@ -11,6 +11,7 @@ const note = defineRoutes('/api/notes/[id]', {
   GET: route({
     access: 'user',
     rateLimit: 'api',
+    audit: 'note.read',
     params: NoteParams,
     handler: async ({ params, principal, ctx }) => {
       const notes = await notesOf(principal.userId);
