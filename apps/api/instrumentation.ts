@@ -19,6 +19,8 @@ export async function register(): Promise<void> {
     const { getPageProfile } = await import('./lib/csp');
     getPageProfile();
     await getAppDatabase();
+    const { getAudit } = await import('./lib/audit');
+    await getAudit();
     signal?.resolve();
   } catch (error) {
     if (!signal) throw error;

@@ -72,10 +72,24 @@ server.listen(config.port, () => {
   );
 });
 
+// Work the app registered to finish first (lib/shutdown.ts): the audit log's final checkpoint.
+async function finish() {
+  const tasks = globalThis[Symbol.for('gatehouse.api.shutdown')] ?? [];
+  for (const task of tasks) {
+    try {
+      await task();
+    } catch (error) {
+      log.error({ err: error }, 'shutdown task failed');
+    }
+  }
+}
+
 function shutdown(signal) {
   log.info({ signal }, 'shutting down');
-  server.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 5_000).unref();
+  setTimeout(() => process.exit(0), 10_000).unref();
+  server.close(() => {
+    void finish().finally(() => process.exit(0));
+  });
 }
 process.once('SIGTERM', shutdown);
 process.once('SIGINT', shutdown);

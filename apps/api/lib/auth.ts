@@ -18,6 +18,7 @@ import {
   type SessionManager,
 } from 'gatehouse/auth';
 import { createFileMailer, createSmtpMailer } from 'gatehouse/mail';
+import { addAuditDetail, currentAuditDetails } from 'gatehouse/next';
 
 import { getConfig } from './config';
 import { getAppDatabase } from './db';
@@ -77,6 +78,11 @@ async function build(): Promise<AppAuth> {
     issueAccessToken: (subject) => issueAccessToken(ring, settings, subject),
     publicUrl: config.publicUrl,
     onSecurityEvent: (event) => {
+      // Events ride on the audit entry of the request they happened in, in order.
+      const before = currentAuditDetails()?.['events'];
+      addAuditDetail('events', before === undefined ? event.event : `${before},${event.event}`);
+      if (event.userId !== undefined) addAuditDetail('userId', event.userId);
+      if (event.reason !== undefined) addAuditDetail('eventReason', event.reason);
       const level = event.event === 'authn_token_reuse' ? 'warn' : 'info';
       log[level](
         { security: event.event, userId: event.userId, reason: event.reason },

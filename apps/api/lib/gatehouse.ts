@@ -15,6 +15,7 @@ import {
   createSignatureVerifier,
 } from 'gatehouse/signatures';
 
+import { getAudit } from './audit';
 import { getAuth } from './auth';
 import { getConfig } from './config';
 import { getLogger } from './log';
@@ -29,6 +30,7 @@ export function getGatehouse(): Promise<Gatehouse> {
   return processSingleton('gatehouse', async () => {
     const config = getConfig();
     const { verifier } = await getAuth();
+    const { recorder } = await getAudit();
 
     return createGatehouse({
       logger: getLogger(),
@@ -50,6 +52,7 @@ export function getGatehouse(): Promise<Gatehouse> {
         allowNonBrowserClients: config.auth.allowNonBrowserClients,
       },
       cors: createCorsPolicy({ ...config.cors, production: config.environment === 'production' }),
+      audit: recorder,
       signedCalls: {
         verifier: createSignatureVerifier({
           keys: createServiceKeyResolver(join(config.dataDir, 'secrets', 'hmac')),

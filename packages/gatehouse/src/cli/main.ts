@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 
 import { describeConfig, loadConfig } from '../config/index.js';
 import { GatehouseError } from '../errors.js';
+import { auditCommand } from './audit.js';
 import { cspCommand } from './csp.js';
 import { hmacKeysCommand, signCommand } from './hmac.js';
 import { keysCommand } from './keys.js';
@@ -25,6 +26,11 @@ Commands:
   keys hmac retire <id>    stop accepting requests signed with a service key
   sign --key <id> [--method M] [--header 'n: v'] [--data body] <url>
                            sign a request with a service key and print the curl command
+  audit verify [--checkpoint <file>] [--json]
+                           check every entry, root and checkpoint of the audit log (exit 1 on a mismatch)
+  audit proof <seq> | --from <n> [--to <n>] | --check <file> [--checkpoint <file>]
+                           produce or check an inclusion or consistency proof
+  audit key                the audit checkpoint verifier key
   csp report [--since 7d] [--json]
                            CSP violations over the period, grouped, and whether the policy is ready to
                            enforce (exit 0 ready, 1 not yet)
@@ -78,6 +84,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     case 'users': {
       const config = configOrExit(io);
       return config ? usersCommand(rest, config, io) : 2;
+    }
+    case 'audit': {
+      const config = configOrExit(io);
+      return config ? auditCommand(rest, config, io) : 2;
     }
     case 'csp': {
       const config = configOrExit(io);

@@ -33,6 +33,8 @@ export interface GatehouseConfig {
   readonly bodyLimit: number;
   /** Redis URL for shared state (sessions when `auth.sessionStore` is `redis`). */
   readonly redisUrl: string | undefined;
+  /** The audit log's own PostgreSQL database; unset: append-only files under the data directory. */
+  readonly auditDatabaseUrl: string | undefined;
   readonly auth: AuthConfig;
   readonly mail: MailConfig;
   readonly rateLimit: RateLimitConfig;
@@ -120,6 +122,7 @@ const Environment = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GATEHOUSE_BODY_LIMIT: z.coerce.number().int().min(1).max(50_000_000).default(100_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  AUDIT_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   GATEHOUSE_ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(86_400).default(600),
   GATEHOUSE_CLOCK_TOLERANCE: z.coerce.number().int().min(0).max(60).default(5),
   GATEHOUSE_SESSION_LIFETIME: z.coerce.number().int().min(60).max(31_536_000).default(2_592_000),
@@ -188,6 +191,7 @@ export function loadConfig(
     logLevel: vars.LOG_LEVEL,
     bodyLimit: vars.GATEHOUSE_BODY_LIMIT,
     redisUrl: vars.REDIS_URL,
+    auditDatabaseUrl: vars.AUDIT_DATABASE_URL,
     auth: {
       accessTokenSeconds: vars.GATEHOUSE_ACCESS_TOKEN_TTL,
       clockToleranceSeconds: vars.GATEHOUSE_CLOCK_TOLERANCE,
@@ -306,6 +310,8 @@ export function describeConfig(config: GatehouseConfig): Record<string, unknown>
     ...config,
     databaseUrl: config.databaseUrl === undefined ? undefined : redactUrl(config.databaseUrl),
     redisUrl: config.redisUrl === undefined ? undefined : redactUrl(config.redisUrl),
+    auditDatabaseUrl:
+      config.auditDatabaseUrl === undefined ? undefined : redactUrl(config.auditDatabaseUrl),
     mail: {
       ...config.mail,
       smtpUrl: config.mail.smtpUrl === undefined ? undefined : redactUrl(config.mail.smtpUrl),

@@ -11,4 +11,9 @@ export {
   type NextRouteHandler,
   type NextRouteHandlers,
 } from './handlers.js';
-export { currentPeerAddress, runWithPeerAddress } from './peer.js';
+export {
+  addAuditDetail,
+  currentAuditDetails,
+  currentPeerAddress,
+  runWithPeerAddress,
+} from './peer.js';

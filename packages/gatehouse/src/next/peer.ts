@@ -12,6 +12,8 @@ const KEY = Symbol.for('gatehouse.peer-address');
 
 interface PeerStore {
   readonly peer: string | undefined;
+  /** Details the request's audit entry should carry, added while it is handled. */
+  readonly auditDetails: Map<string, string | number | boolean>;
 }
 
 function storage(): AsyncLocalStorage<PeerStore> {
@@ -22,7 +24,23 @@ function storage(): AsyncLocalStorage<PeerStore> {
 
 /** Runs `serve` so that every route handler it reaches sees `peer` as the socket address. */
 export function runWithPeerAddress<T>(peer: string | undefined, serve: () => T): T {
-  return storage().run({ peer }, serve);
+  return storage().run({ peer, auditDetails: new Map() }, serve);
+}
+
+/**
+ * Adds a detail (a security event's name, say) to the audit entry of the request being handled.
+ * Returns false outside a request, where there is no such entry.
+ */
+export function addAuditDetail(name: string, value: string | number | boolean): boolean {
+  const store = storage().getStore();
+  store?.auditDetails.set(name, value);
+  return store !== undefined;
+}
+
+/** The details added to the current request's audit entry, if any. */
+export function currentAuditDetails(): Record<string, string | number | boolean> | undefined {
+  const details = storage().getStore()?.auditDetails;
+  return details && details.size > 0 ? Object.fromEntries(details) : undefined;
 }
 
 /**

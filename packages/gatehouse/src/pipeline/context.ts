@@ -25,6 +25,8 @@ export interface RequestContext {
 
 /** The context as the pipeline holds it: the access check records the caller. */
 export interface PipelineContext extends RequestContext {
+  /** A more precise reason for the audit entry than the status gives (`signature-replayed`). */
+  auditReason?: string;
   principal: Principal | undefined;
   service: { readonly keyId: string } | undefined;
   limit: RequestContext['limit'];

@@ -406,7 +406,7 @@ async function record(
     : ctx.service
       ? ({ kind: 'service', id: ctx.service.keyId } as const)
       : ({ kind: 'anonymous' } as const);
-  const reason = reasonOf(response.status);
+  const reason = response.status >= 400 ? (ctx.auditReason ?? reasonOf(response.status)) : undefined;
   const write = recorder
     .record(
       {

@@ -65,6 +65,7 @@ export async function checkSignedCall(
       return { ok: false, response };
     }
     const event = verdict.reason === 'replayed' ? 'authn_signature_replay' : 'authn_signature_fail';
+    ctx.auditReason = `signature-${verdict.reason}`;
     ctx.log.warn({ event, reason: verdict.reason }, 'signed request refused');
     return {
       ok: false,

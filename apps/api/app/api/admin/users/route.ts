@@ -9,7 +9,7 @@ const users = defineRoutes('/api/admin/users', {
   GET: route({
     access: 'admin',
     rateLimit: 'admin',
-    audit: 'admin.users.list',
+    audit: { action: 'admin.users.list', required: true },
     query: UserListQuery,
     handler: async ({ query }) => {
       const accounts = await (await getAuth()).accounts.list(query);

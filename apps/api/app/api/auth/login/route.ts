@@ -12,7 +12,7 @@ const login = defineRoutes('/api/auth/login', {
     access: 'public',
     rateLimit: 'auth-login',
     noStore: true,
-    audit: 'session.login',
+    audit: { action: 'session.login', durable: true },
     body: Credentials,
     handler: async ({ body, ctx }) => {
       const limited = await ctx.limit('auth-login-account', normaliseEmail(body.email));

@@ -12,7 +12,7 @@ const password = defineRoutes('/api/auth/password', {
     access: 'user',
     rateLimit: 'auth-password',
     noStore: true,
-    audit: 'account.password_change',
+    audit: { action: 'account.password_change', durable: true },
     body: PasswordChange,
     handler: async ({ request, body, principal, ctx }) => {
       const { service } = await getAuth();

@@ -11,7 +11,7 @@ const reset = defineRoutes('/api/auth/password/reset', {
     access: 'public',
     rateLimit: 'auth-reset',
     noStore: true,
-    audit: 'account.password_reset',
+    audit: { action: 'account.password_reset', durable: true },
     body: PasswordReset,
     handler: async ({ body, ctx }) => {
       const done = await (await getAuth()).service.resetPassword(body.token, body.newPassword);

@@ -13,7 +13,7 @@ const disable = defineRoutes('/api/internal/users/[id]/disable', {
   POST: route({
     access: 'internal',
     rateLimit: 'internal',
-    audit: 'user.disable',
+    audit: { action: 'user.disable', required: true },
     params: z.strictObject({ id: z.uuid() }),
     handler: async ({ params, service, ctx }) => {
       const { service: accounts } = await getAuth();

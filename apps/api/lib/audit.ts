@@ -1,0 +1,115 @@
+import { join } from 'node:path';
+
+import {
+  auditOriginOf,
+  createAuditLog,
+  loadOrCreateCheckpointKey,
+  openFileAuditStore,
+  openPostgresAuditStore,
+  type AuditEntryInput,
+  type AuditLog,
+} from 'gatehouse/audit';
+import { currentAuditDetails } from 'gatehouse/next';
+import type { AuditRecord, AuditRecorder } from 'gatehouse/pipeline';
+
+import { getConfig } from './config';
+import { getLogger } from './log';
+import { forgetProcessSingleton, processSingleton } from './process-singleton';
+import { onShutdown } from './shutdown';
+
+export interface AppAudit {
+  readonly log: AuditLog;
+  /** What the pipeline writes each request's entry to. */
+  readonly recorder: AuditRecorder;
+  /** The checkpoint key's verifier string (C2SP `<name>+<hash>+<key>`), for verifying copies. */
+  readonly verifierKey: string;
+  readonly origin: string;
+}
+
+/**
+ * The app's audit log: its own PostgreSQL database when `AUDIT_DATABASE_URL` is set, else
+ * append-only files under `<data dir>/audit`; checkpoints signed with the key under
+ * `<data dir>/secrets/audit`. Opened at start (a store that fails to open stops the start) and
+ * closed at shutdown with a final checkpoint.
+ */
+export function getAudit(): Promise<AppAudit> {
+  return processSingleton('audit', () =>
+    open().catch((error: unknown) => {
+      forgetProcessSingleton('audit');
+      throw error;
+    }),
+  );
+}
+
+async function open(): Promise<AppAudit> {
+  const config = getConfig();
+  const logger = getLogger();
+  const origin = auditOriginOf(config.publicUrl);
+  const key = await loadOrCreateCheckpointKey(join(config.dataDir, 'secrets', 'audit'), origin);
+  const store = config.auditDatabaseUrl
+    ? await openPostgresAuditStore(config.auditDatabaseUrl, {
+        spoolPath: join(config.dataDir, 'audit-spool', 'spool.jsonl'),
+      })
+    : await openFileAuditStore(join(config.dataDir, 'audit'));
+  const log = createAuditLog({
+    store,
+    signer: key.signer,
+    origin,
+    onError: (error) => logger.error({ err: error }, 'audit log error'),
+  });
+
+  let failed = false;
+  const recorder: AuditRecorder = {
+    // Spooled entries mean the store is away: required actions wait until it is back.
+    available: () => !failed && store.spooled() === 0,
+    async record(entry, { durable }) {
+      try {
+        await log.append(toInput(entry, currentAuditDetails()), { durable });
+        failed = false;
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    },
+  };
+
+  await log.append(systemEntry('audit.start'), { durable: true });
+  await log.checkpoint();
+  onShutdown(async () => {
+    await log.append(systemEntry('audit.stop'), { durable: true });
+    await log.close();
+  });
+  logger.info({ origin, store: config.auditDatabaseUrl ? 'postgres' : 'files' }, 'audit log open');
+  return { log, recorder, verifierKey: key.verifierKey, origin };
+}
+
+function toInput(
+  entry: AuditRecord,
+  details: Record<string, string | number | boolean> | undefined,
+): AuditEntryInput {
+  return {
+    actor: entry.actor.kind === 'anonymous' ? { kind: 'anonymous' } : entry.actor,
+    action: entry.action,
+    resource: entry.resource,
+    outcome: entry.outcome,
+    ip: entry.ip ?? '',
+    userAgent: entry.userAgent ?? '',
+    timestamp: entry.timestamp,
+    requestId: entry.requestId,
+    ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+    ...(details === undefined ? {} : { details }),
+  };
+}
+
+/** An entry the log writes about itself: its start and its stop. */
+function systemEntry(action: string): AuditEntryInput {
+  return {
+    actor: { kind: 'service', id: 'gatehouse' },
+    action,
+    resource: 'audit-log',
+    outcome: 'success',
+    ip: '',
+    userAgent: '',
+    requestId: crypto.randomUUID(),
+  };
+}
