@@ -24,11 +24,13 @@ export interface CheckedReadOptions {
   /** Refuse a file another user owns. */
   readonly requireOwner: boolean;
   readonly maxBytes: number;
+  /** Whether to read the content, or only check and stat the file (for metadata). */
+  readonly content: boolean;
 }
 
 /**
- * The file's bytes and status, after the permission checks; `undefined` when there is no regular
- * file at `path`. `label` names the secret in errors, never the path's content.
+ * The file's bytes (empty unless `content` is set) and status, after the permission checks;
+ * `undefined` when there is no regular file at `path`. `label` names the secret in errors.
  */
 export async function readCheckedFile(
   path: string,
@@ -56,7 +58,7 @@ export async function readCheckedFile(
     if (stats.size > options.maxBytes) {
       throw new GatehouseError('ERR_SECRET_INVALID', `secret "${label}" is too large`);
     }
-    return { bytes: await handle.readFile(), stats };
+    return { bytes: options.content ? await handle.readFile() : Buffer.alloc(0), stats };
   } finally {
     await handle.close();
   }

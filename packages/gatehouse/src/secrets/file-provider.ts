@@ -201,6 +201,7 @@ async function readRecord(
     refuseSymlinks: true,
     requireOwner: true,
     maxBytes: MAX_FILE_BYTES,
+    content: true,
   });
   if (!file) return undefined;
 

@@ -1,4 +1,12 @@
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -67,6 +75,28 @@ describe('mounted secret files', () => {
 
     expect((await secrets.list()).map((m) => m.name)).toEqual(['api-key', 'db-password']);
     expect(Buffer.from((await secrets.get('api-key'))?.value ?? []).toString()).toBe('k1');
+  });
+
+  it('reads the new content once Kubernetes swaps ..data to an updated directory', async () => {
+    const dir = kubernetesVolume({ token: 'old' }, 0o400);
+    const secrets = createMountSecretProvider({ dir });
+    expect(Buffer.from((await secrets.get('token'))?.value ?? []).toString()).toBe('old');
+
+    const next = '..2026_02_01_08_00_00.987654321';
+    mkdirSync(join(dir, next));
+    writeFileSync(join(dir, next, 'token'), 'new', { mode: 0o400 });
+    symlinkSync(next, join(dir, '..data_tmp'));
+    renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+
+    expect(Buffer.from((await secrets.get('token'))?.value ?? []).toString()).toBe('new');
+  });
+
+  it('refuses a file larger than a megabyte', async () => {
+    const dir = mountDir();
+    writeSecret(dir, 'huge', 'x'.repeat(1024 * 1024 + 1));
+    await expect(createMountSecretProvider({ dir }).get('huge')).rejects.toMatchObject({
+      code: 'ERR_SECRET_INVALID',
+    });
   });
 
   it('refuses a group- or world-readable file by default', async () => {

@@ -44,12 +44,13 @@ export function createMountSecretProvider(options: MountSecretProviderOptions): 
     throw new GatehouseError('ERR_CONFIG_INVALID', 'tolerateReadableBy is owner, group or anyone');
   }
 
-  const read = (name: string) =>
+  const read = (name: string, content: boolean) =>
     readCheckedFile(join(dir, ...name.split('/')), name, {
       readableBy,
       refuseSymlinks: false,
       requireOwner: false,
       maxBytes: MAX_FILE_BYTES,
+      content,
     });
 
   async function collectNames(path: string, prefix: string, depth: number): Promise<string[]> {
@@ -74,14 +75,14 @@ export function createMountSecretProvider(options: MountSecretProviderOptions): 
 
     async get(name) {
       assertSecretName(name);
-      const file = await read(name);
+      const file = await read(name, true);
       if (!file) return undefined;
       return { value: new Uint8Array(file.bytes), metadata: mtimeMetadata(name, file.stats.mtime) };
     },
 
     async metadata(name) {
       assertSecretName(name);
-      const file = await read(name);
+      const file = await read(name, false);
       return file && mtimeMetadata(name, file.stats.mtime);
     },
 
