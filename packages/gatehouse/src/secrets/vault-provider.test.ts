@@ -65,15 +65,18 @@ describe('vault secret provider', () => {
     await provider.get('db/password');
     await provider.list();
 
-    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
-      'POST /v1/kv/data/gatehouse/db/password',
-      'GET /v1/kv/metadata/gatehouse/db/password',
-      'GET /v1/kv/data/gatehouse/db/password',
-      'GET /v1/kv/metadata/gatehouse/db/password',
-      'GET /v1/kv/metadata/gatehouse/?list=true',
-      'GET /v1/kv/metadata/gatehouse/db/?list=true',
-      'GET /v1/kv/metadata/gatehouse/db/password',
-    ]);
+    // get's two reads run in parallel, so arrival order is not fixed.
+    expect(server.requests.map((r) => `${r.method} ${r.url}`).sort()).toEqual(
+      [
+        'POST /v1/kv/data/gatehouse/db/password',
+        'GET /v1/kv/metadata/gatehouse/db/password',
+        'GET /v1/kv/data/gatehouse/db/password',
+        'GET /v1/kv/metadata/gatehouse/db/password',
+        'GET /v1/kv/metadata/gatehouse/?list=true',
+        'GET /v1/kv/metadata/gatehouse/db/?list=true',
+        'GET /v1/kv/metadata/gatehouse/db/password',
+      ].sort(),
+    );
     expect(new Set(server.requests.map((r) => r.token))).toEqual(new Set([TOKEN]));
     expect(new Set(server.requests.map((r) => r.namespace))).toEqual(new Set(['team-a']));
   });
