@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import {
@@ -48,7 +49,8 @@ async function open(): Promise<AppAudit> {
   const key = await loadOrCreateCheckpointKey(join(config.dataDir, 'secrets', 'audit'), origin);
   const store = config.auditDatabaseUrl
     ? await openPostgresAuditStore(config.auditDatabaseUrl, {
-        spoolPath: join(config.dataDir, 'audit-spool', 'spool.jsonl'),
+        // One spool per instance: instances of a deployment may share the data directory.
+        spoolPath: join(config.dataDir, 'audit-spool', `${hostname()}-${config.port}.jsonl`),
       })
     : await openFileAuditStore(join(config.dataDir, 'audit'));
   const log = createAuditLog({

@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 
 import type { TestProject } from 'vitest/node';
 
-import { createTestDatabase } from '../../../../packages/gatehouse/test/support/postgres.js';
+import {
+  createAuditTestDatabase,
+  createTestDatabase,
+} from '../../../../packages/gatehouse/test/support/postgres.js';
 import { freePort } from './ports.js';
 
 /** One running instance of the reference API, as the tests see it. */
@@ -55,6 +58,8 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
 export default async function setup(project: TestProject) {
   const work = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
   const database = await createTestDatabase();
+  // The PostgreSQL pair keeps its audit log in a database of its own, written by an insert-only role.
+  const auditDatabase = await createAuditTestDatabase();
   const children: ChildProcess[] = [];
   const servers: ServerUnderTest[] = [];
 
@@ -72,6 +77,7 @@ export default async function setup(project: TestProject) {
     GATEHOUSE_DATA_DIR: join(work, 'postgres-data'),
     GATEHOUSE_SESSION_STORE: 'redis',
     REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    AUDIT_DATABASE_URL: auditDatabase.writerUrl,
   };
   // Most suites send far more requests from 127.0.0.1 than the default policies allow; they run
   // with raised limits. The two `limited` instances keep the defaults, share their counters in
@@ -151,6 +157,7 @@ export default async function setup(project: TestProject) {
       ),
     );
     await database.drop();
+    await auditDatabase.drop();
     rmSync(work, { recursive: true, force: true });
   };
 }

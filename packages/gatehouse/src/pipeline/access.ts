@@ -17,7 +17,12 @@ export interface Authenticator {
 
 export type AccessDecision =
   | { readonly ok: true; readonly principal: Principal | undefined }
-  | { readonly ok: false; readonly response: Response };
+  | {
+      readonly ok: false;
+      readonly response: Response;
+      /** The verified caller who lacks the role (a 403), for logs and the audit entry. */
+      readonly principal?: Principal;
+    };
 
 // RFC 6750 §3: a challenge on every 401; an error code only when a token was presented.
 const CHALLENGE = 'Bearer realm="api"';
@@ -55,6 +60,7 @@ export async function checkAccess(
     ctx.log.warn({ userId: caller.userId, role: caller.role }, 'authorization failure');
     return {
       ok: false,
+      principal: caller,
       response: ctx.problem('forbidden', {
         status: 403,
         detail: 'This action needs a role the caller does not have.',

@@ -225,7 +225,8 @@ export function createGatehouse(options: GatehouseOptions = {}): Gatehouse {
       access = signed;
     } else {
       const checked = await checkAccess(declaration.access, request, ctx, options.authenticator);
-      if (checked.ok) ctx.principal = checked.principal;
+      // A caller refused for their role is still who acted, for the log and the audit entry.
+      ctx.principal = checked.principal;
       access = checked;
     }
 
@@ -406,7 +407,8 @@ async function record(
     : ctx.service
       ? ({ kind: 'service', id: ctx.service.keyId } as const)
       : ({ kind: 'anonymous' } as const);
-  const reason = response.status >= 400 ? (ctx.auditReason ?? reasonOf(response.status)) : undefined;
+  const reason =
+    response.status >= 400 ? (ctx.auditReason ?? reasonOf(response.status)) : undefined;
   const write = recorder
     .record(
       {

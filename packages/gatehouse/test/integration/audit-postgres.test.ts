@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,6 @@ import {
   createAuditLog,
   openCheckpoint,
   openPostgresAuditStore,
-  setupAuditDatabase,
   verifyAuditLog,
   verifyConsistency,
   verifyInclusion,
@@ -18,10 +16,7 @@ import {
   type AuditStore,
 } from '../../src/audit/index.js';
 import { ORIGIN, sampleEntry, testKey } from '../../src/audit/test/support.js';
-import { openPostgres } from '../../src/sql/index.js';
-import { createTestDatabase } from '../support/postgres.js';
-
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { createAuditTestDatabase } from '../support/postgres.js';
 
 interface AuditDatabase {
   /** The owner's (a superuser's) URL. */
@@ -39,23 +34,9 @@ afterEach(async () => {
 
 /** A fresh database set up by its owner, with a writer role of a random name. */
 async function auditDatabase(): Promise<AuditDatabase> {
-  const database = await createTestDatabase();
-  const writerRole = `gatehouse_audit_w_${randomBytes(4).toString('hex')}`;
-  cleanups.push(async () => {
-    await database.drop();
-    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${writerRole}`));
-  });
-
-  const owner = openPostgres(database.url);
-  try {
-    await setupAuditDatabase(owner, { writerRole });
-    await owner.execute(`ALTER ROLE ${writerRole} LOGIN`);
-  } finally {
-    await owner.close();
-  }
-  const writerUrl = new URL(database.url);
-  writerUrl.username = writerRole;
-  return { ownerUrl: database.url, writerUrl: writerUrl.toString(), writerRole };
+  const database = await createAuditTestDatabase();
+  cleanups.push(() => database.drop());
+  return database;
 }
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

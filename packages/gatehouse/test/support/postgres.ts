@@ -32,3 +32,37 @@ async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
     await admin.end();
   }
 }
+
+/**
+ * A fresh database set up for the audit log by its owner (tables, append-only triggers), with an
+ * insert-only writer role of a random name; `drop()` removes both.
+ */
+export async function createAuditTestDatabase(): Promise<{
+  ownerUrl: string;
+  writerUrl: string;
+  writerRole: string;
+  drop(): Promise<void>;
+}> {
+  const { openPostgres } = await import('../../src/sql/postgres.js');
+  const { setupAuditDatabase } = await import('../../src/audit/postgres/setup.js');
+  const database = await createTestDatabase();
+  const writerRole = `gatehouse_audit_w_${randomBytes(4).toString('hex')}`;
+  const owner = openPostgres(database.url);
+  try {
+    await setupAuditDatabase(owner, { writerRole });
+    await owner.execute(`ALTER ROLE ${writerRole} LOGIN`);
+  } finally {
+    await owner.close();
+  }
+  const writerUrl = new URL(database.url);
+  writerUrl.username = writerRole;
+  return {
+    ownerUrl: database.url,
+    writerUrl: writerUrl.toString(),
+    writerRole,
+    drop: async () => {
+      await database.drop();
+      await withAdmin((admin) => admin.query(`DROP ROLE IF EXISTS ${writerRole}`));
+    },
+  };
+}
