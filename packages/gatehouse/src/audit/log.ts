@@ -139,6 +139,14 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const verifiers = [parseVerifierKey(verifierKey(signer.name, signer.privateKey))];
 
   const queue: Queued[] = [];
+  // Writes and reads of the tree take turns: a batch in flight may have counted its records
+  // before their tree nodes are stored, and a root or proof read then would miss a node.
+  let turn: Promise<unknown> = Promise.resolve();
+  const exclusively = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = turn.then(work, work);
+    turn = run.catch(() => undefined);
+    return run;
+  };
   let writing: Promise<void> | undefined;
   let signing: Promise<AuditCheckpoint> | undefined;
   let closed = false;
@@ -148,9 +156,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     await new Promise((resolve) => setImmediate(resolve));
     while (queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
-      const outcomes = await store
-        .write(batch.map((item) => item.pending))
-        .catch((error: unknown) => batch.map((): WriteOutcome => ({ status: 'failed', error })));
+      const outcomes = await exclusively(() =>
+        store.write(batch.map((item) => item.pending)),
+      ).catch((error: unknown) => batch.map((): WriteOutcome => ({ status: 'failed', error })));
       batch.forEach((item, i) => settle(item, outcomes[i]));
     }
   };
@@ -190,7 +198,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     return (await latest()) ?? { size, root, note };
   };
   const checkpoint = (): Promise<AuditCheckpoint> =>
-    (signing ??= sign().finally(() => {
+    (signing ??= exclusively(sign).finally(() => {
       signing = undefined;
     }));
 
@@ -244,32 +252,36 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         : { records };
     },
     async inclusionProof(seq, size) {
-      const treeSize = await sizeOrCurrent(size);
-      if (!isCount(seq) || seq >= treeSize) invalid('the record is not in the tree of that size');
-      const [record] = await store.read(seq, seq + 1);
-      const [leafHash] = await store.nodes([{ level: 0, index: seq }]);
-      if (record === undefined || leafHash === undefined) {
-        throw new AuditError('ERR_AUDIT_STORE_CORRUPT', 'A stored record is missing.');
-      }
-      return {
-        seq,
-        size: treeSize,
-        record,
-        leafHash,
-        proof: await inclusionProofAt(store.nodes, seq, treeSize),
-        root: await rootAt(store.nodes, treeSize),
-      };
+      return exclusively(async () => {
+        const treeSize = await sizeOrCurrent(size);
+        if (!isCount(seq) || seq >= treeSize) invalid('the record is not in the tree of that size');
+        const [record] = await store.read(seq, seq + 1);
+        const [leafHash] = await store.nodes([{ level: 0, index: seq }]);
+        if (record === undefined || leafHash === undefined) {
+          throw new AuditError('ERR_AUDIT_STORE_CORRUPT', 'A stored record is missing.');
+        }
+        return {
+          seq,
+          size: treeSize,
+          record,
+          leafHash,
+          proof: await inclusionProofAt(store.nodes, seq, treeSize),
+          root: await rootAt(store.nodes, treeSize),
+        };
+      });
     },
     async consistencyProof(oldSize, newSize) {
-      const size = await sizeOrCurrent(newSize);
-      if (!isCount(oldSize) || oldSize > size) invalid('oldSize is at most newSize');
-      return {
-        oldSize,
-        newSize: size,
-        oldRoot: await rootAt(store.nodes, oldSize),
-        newRoot: await rootAt(store.nodes, size),
-        proof: await consistencyProofAt(store.nodes, oldSize, size),
-      };
+      return exclusively(async () => {
+        const size = await sizeOrCurrent(newSize);
+        if (!isCount(oldSize) || oldSize > size) invalid('oldSize is at most newSize');
+        return {
+          oldSize,
+          newSize: size,
+          oldRoot: await rootAt(store.nodes, oldSize),
+          newRoot: await rootAt(store.nodes, size),
+          proof: await consistencyProofAt(store.nodes, oldSize, size),
+        };
+      });
     },
     async close() {
       if (closed) return;

@@ -52,6 +52,22 @@ const verify = (external?: string) =>
   });
 
 describe('the file store', () => {
+  it('signs checkpoints and serves proofs while batches are being written', async () => {
+    const { log } = await openLog();
+    await appendAll(log, 0, 3);
+    const work: Promise<unknown>[] = [];
+    for (let round = 0; round < 30; round += 1) {
+      for (let i = 0; i < 5; i += 1) {
+        work.push(log.append(sampleEntry(round * 10 + i), { durable: round % 2 === 0 }));
+      }
+      work.push(log.checkpoint(), log.inclusionProof(0), log.consistencyProof(1));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await expect(Promise.all(work)).resolves.toBeDefined();
+    await log.close();
+    expect((await verify()).ok).toBe(true);
+  });
+
   it('numbers records from 0, reads them back, and resumes after a reopen', async () => {
     const first = await openLog();
     expect(await appendAll(first.log, 0, 5)).toEqual([0, 1, 2, 3, 4]);
