@@ -49,9 +49,10 @@ async function build(): Promise<AppAuth> {
   const log = getLogger();
   const { db } = await getAppDatabase();
 
-  const ring = await createKeyRing(
-    await loadOrCreateSigningKeys(join(config.dataDir, 'secrets', 'jwt')),
-  );
+  const keyDir = join(config.dataDir, 'secrets', 'jwt');
+  const records = await loadOrCreateSigningKeys(keyDir);
+  const ring = await createKeyRing(records);
+  watchSigningKeys(ring, keyDir, records);
   const settings = {
     issuer: config.publicUrl,
     audience: `${config.publicUrl}/api`,
@@ -93,6 +94,35 @@ async function build(): Promise<AppAuth> {
 
   return { ring, verifier, accounts, sessions, service };
 }
+
+/**
+ * Reads the key directory again every few seconds, so that `gatehouse keys rotate jwt` and
+ * `keys retire` reach running servers without a restart: new tokens are signed with the new
+ * active key within seconds, and a retired key stops verifying.
+ */
+function watchSigningKeys(
+  ring: KeyRing,
+  dir: string,
+  initial: readonly { kid: string; state: string }[],
+): void {
+  const fingerprint = (records: readonly { kid: string; state: string }[]) =>
+    records.map((record) => `${record.kid}:${record.state}`).join(',');
+  let seen = fingerprint(initial);
+  const timer = setInterval(() => {
+    loadOrCreateSigningKeys(dir)
+      .then(async (records) => {
+        const next = fingerprint(records);
+        if (next === seen) return;
+        seen = next;
+        await ring.replace(records);
+        getLogger().info({ keys: records.length }, 'signing keys reloaded');
+      })
+      .catch((error: unknown) => getLogger().error({ err: error }, 'signing keys not reloaded'));
+  }, KEY_RELOAD_MS);
+  timer.unref();
+}
+
+const KEY_RELOAD_MS = 5_000;
 
 async function sessionStore(db: Awaited<ReturnType<typeof getAppDatabase>>['db']) {
   const config = getConfig();

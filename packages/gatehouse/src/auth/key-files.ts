@@ -3,13 +3,13 @@
  * only the service's user may read, generated on first start and reused after.
  * @module
  */
-import { mkdir, open, readdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { z } from 'zod';
 
 import { GatehouseError } from '../errors.js';
-import { writeFileAtomically } from '../files.js';
+import { listDirectory, writeFileAtomically } from '../files.js';
 import { generateSigningKey, type SigningKeyRecord } from './key-ring.js';
 
 /** A SHA-256 RFC 7638 thumbprint is 43 base64url characters, so no file name can leave `dir`. */
@@ -101,8 +101,9 @@ export async function retireSigningKey(
   return records.map((record) => (record === target ? retired : record));
 }
 
-async function readSigningKeys(dir: string): Promise<SigningKeyRecord[]> {
-  const names = (await readdir(dir)).filter((name) => KEY_FILE.test(name));
+/** The signing keys in `dir`, oldest first, without creating anything; none without the directory. */
+export async function readSigningKeys(dir: string): Promise<SigningKeyRecord[]> {
+  const names = (await listDirectory(dir)).filter((name) => KEY_FILE.test(name));
   const records: SigningKeyRecord[] = [];
   for (const name of names) records.push(await readSigningKey(dir, name));
 
