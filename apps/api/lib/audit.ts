@@ -2,8 +2,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import {
+  auditInboxDir,
   auditOriginOf,
   createAuditLog,
+  drainAuditInbox,
   loadOrCreateCheckpointKey,
   openFileAuditStore,
   openPostgresAuditStore,
@@ -77,6 +79,7 @@ async function open(): Promise<AppAudit> {
 
   await log.append(systemEntry('audit.start'), { durable: true });
   await log.checkpoint();
+  drainInbox(log, config.dataDir);
   onShutdown(async () => {
     await log.append(systemEntry('audit.stop'), { durable: true });
     await log.close();
@@ -101,6 +104,28 @@ function toInput(
     ...(entry.reason === undefined ? {} : { reason: entry.reason }),
     ...(details === undefined ? {} : { details }),
   };
+}
+
+/**
+ * Appends, every 2 seconds, the entries commands left in the inbox (`gatehouse keys rotate`,
+ * `gatehouse review`): only this process may write the log.
+ */
+function drainInbox(log: AuditLog, dataDir: string): void {
+  const dir = auditInboxDir(dataDir);
+  let running: Promise<unknown> | undefined;
+  const drain = () => {
+    running ??= drainAuditInbox(
+      dir,
+      (entry) => log.append(entry, { durable: true }),
+      (name, error) => getLogger().warn({ err: error, name }, 'audit inbox entry refused'),
+    )
+      .catch((error: unknown) => getLogger().error({ err: error }, 'audit inbox not drained'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  drain();
+  setInterval(drain, 2_000).unref();
 }
 
 /** An entry the log writes about itself: its start and its stop. */

@@ -59,3 +59,4 @@ export * from './tlog/index.js';
 export { openPostgresAuditStore, type PostgresAuditStoreOptions } from './postgres/store.js';
 export { auditSetupSql, DEFAULT_AUDIT_WRITER_ROLE, setupAuditDatabase } from './postgres/setup.js';
 export { auditOriginOf } from './origin.js';
+export { auditInboxDir, drainAuditInbox, leaveAuditEntry } from './inbox.js';

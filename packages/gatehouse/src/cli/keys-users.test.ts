@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 
 import { accountMigrations, createAccountStore } from '../auth/accounts/index.js';
 import { migrate, openSqlite } from '../sql/index.js';
+import { loadConfig } from '../config/index.js';
+import { createServiceKeyResolver } from '../service-keys/files.js';
+import { keysCommand } from './keys.js';
 import { main, type CliIo } from './main.js';
 
 function run(args: string[], dataDir: string) {
@@ -20,28 +23,87 @@ function run(args: string[], dataDir: string) {
 }
 
 describe('gatehouse keys', () => {
+  const kidsIn = (text: string, state: string) =>
+    [...text.matchAll(new RegExp(`^jwt +(\\S+) +${state} `, 'gm'))].map((m) => m[1] as string);
+
   it('rotates: a new active key, the previous one verify-only; then retires the old one', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-keys-'));
-    const listed = await run(['keys', 'list'], dataDir);
-    const [first] = listed.out.split(/\s+/);
-    expect(listed.out).toMatch(/ active /);
+    expect((await run(['keys', 'list'], dataDir)).out).toBe('');
 
-    const rotated = await run(['keys', 'rotate'], dataDir);
+    const rotated = await run(['keys', 'rotate', 'jwt'], dataDir);
     expect(rotated.code).toBe(0);
-    expect(rotated.out).toContain(`${first}  verify-only`);
-    expect(rotated.out.match(/ active /g)).toHaveLength(1);
+    const [old] = kidsIn(rotated.out, 'verify-only');
+    expect(kidsIn(rotated.out, 'active')).toHaveLength(1);
 
-    const retired = await run(['keys', 'retire', first!], dataDir);
+    const listed = await run(['keys', 'list'], dataDir);
+    expect(kidsIn(listed.out, 'verify-only')).toEqual([old]);
+
+    const retired = await run(['keys', 'retire', old!], dataDir);
     expect(retired.code).toBe(0);
-    expect(retired.out).toContain(`${first}  retired`);
+    expect(kidsIn(retired.out, 'retired')).toEqual([old]);
+
+    // Each change waits in the audit inbox for the running server.
+    const inbox = readdirSync(join(dataDir, 'audit-inbox')).sort();
+    const actions = inbox.map(
+      (name) =>
+        (JSON.parse(readFileSync(join(dataDir, 'audit-inbox', name), 'utf8')) as { action: string })
+          .action,
+    );
+    expect(actions).toEqual(['keys.rotate', 'keys.retire']);
   });
 
-  it('refuses to retire the active key', async () => {
+  it('retires verify-only keys once every token they signed has expired', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-keys-'));
-    const [active] = (await run(['keys', 'list'], dataDir)).out.split(/\s+/);
+    const config = loadConfig({ GATEHOUSE_DATA_DIR: dataDir });
+    const io = { env: {}, out: () => undefined, err: () => undefined };
+    const t0 = Date.parse('2026-01-01T00:00:00Z');
+    await keysCommand(['rotate', 'jwt'], config, io, () => new Date(t0));
+    // The previous key's tokens live 600 s plus 5 s of tolerance after the rotation.
+    await keysCommand(['rotate', 'jwt'], config, io, () => new Date(t0 + 300_000));
+    const out: string[] = [];
+    await keysCommand(
+      ['rotate', 'jwt'],
+      config,
+      { ...io, out: (t) => out.push(t) },
+      () => new Date(t0 + 1_000_000),
+    );
+    const states = out
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('jwt'))
+      .map((line) => line.split(/\s+/)[2]);
+    expect(states.sort()).toEqual(['active', 'retired', 'retired', 'verify-only']);
+  });
+
+  it('refuses to retire the active key, and to rotate the audit key', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-keys-'));
+    const [active] = kidsIn((await run(['keys', 'rotate', 'jwt'], dataDir)).out, 'active');
     const refused = await run(['keys', 'retire', active!], dataDir);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/^gatehouse: .*active/);
+    expect((await run(['keys', 'rotate', 'audit'], dataDir)).code).toBe(1);
+    expect((await run(['keys', 'rotate'], dataDir)).code).toBe(2);
+  });
+
+  it('rotates a service key: the old one is accepted for the overlap only', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-keys-'));
+    expect((await run(['keys', 'hmac', 'create', 'billing-1'], dataDir)).code).toBe(0);
+    const rotated = await run(
+      ['keys', 'rotate', 'hmac', 'billing-1', 'billing-2', '--overlap', '1h'],
+      dataDir,
+    );
+    expect(rotated.code).toBe(0);
+    expect(rotated.out).toMatch(/^key id: billing-2\nsecret: \S{43}\n$/);
+
+    let now = Date.now();
+    const resolve = createServiceKeyResolver(join(dataDir, 'secrets', 'hmac'), {
+      clock: () => now,
+    });
+    expect(await resolve('billing-1')).toHaveLength(1);
+    expect(await resolve('billing-2')).toHaveLength(1);
+    now += 3_600_001;
+    expect(await resolve('billing-1')).toEqual([]);
+    expect(await resolve('billing-2')).toHaveLength(1);
   });
 });
 

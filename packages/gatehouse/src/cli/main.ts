@@ -18,8 +18,11 @@ const USAGE = `Usage: gatehouse <command> [options]
 
 Commands:
   config [--json]          check the configuration from the environment and print it, secrets redacted
-  keys list                list the access-token signing keys with their state and age
-  keys rotate              make a new active signing key; the previous one stays verify-only
+  keys list                every managed key (JWT signing, service HMAC, audit checkpoint): state, age
+  keys rotate jwt          a new active signing key; the previous one stays verify-only, and
+                           verify-only keys whose tokens have all expired are retired
+  keys rotate hmac <old-id> <new-id> [--overlap 1d]
+                           a new service key (shown once); the old one is accepted for the overlap
   keys retire <kid>        stop accepting tokens signed by a verify-only key
   keys hmac create <id>    make a shared secret for a service calling internal routes (shown once)
   keys hmac list           list the service keys with their state and age (never the secrets)

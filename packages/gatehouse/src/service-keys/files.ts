@@ -26,6 +26,8 @@ const recordSchema = z.strictObject({
   state: z.enum(['active', 'retired']),
   createdAt: z.iso.datetime(),
   retiredAt: z.iso.datetime().optional(),
+  /** A key being rotated out stays accepted until this time, then counts as retired. */
+  retireAt: z.iso.datetime().optional(),
   secret: z.base64url().min(43),
 });
 
@@ -106,6 +108,32 @@ export async function retireServiceKey(
   return retired;
 }
 
+/**
+ * Keeps a key accepted until `at`, after which it counts as retired: the overlap during which a
+ * calling service switches to its new key.
+ */
+export async function scheduleServiceKeyRetirement(
+  dir: string,
+  keyId: string,
+  at: Date,
+): Promise<ServiceKeyRecord> {
+  assertKeyId(keyId);
+  const record = (await readServiceKeys(dir)).find((r) => r.keyId === keyId);
+  if (!record) throw new GatehouseError('ERR_CONFIG_INVALID', `no service key "${keyId}"`);
+  if (record.state === 'retired') return record;
+  const scheduled: ServiceKeyRecord = { ...record, retireAt: at.toISOString() };
+  await writeRecord(dir, scheduled, 'replace');
+  return scheduled;
+}
+
+/** Whether a key is accepted at `now`: active, and not past a scheduled retirement. */
+export function isServiceKeyLive(record: ServiceKeyRecord, now: number): boolean {
+  return (
+    record.state === 'active' &&
+    (record.retireAt === undefined || Date.parse(record.retireAt) > now)
+  );
+}
+
 /** Deletes a retired key's file. */
 export async function deleteServiceKey(dir: string, keyId: string): Promise<void> {
   assertKeyId(keyId);
@@ -140,18 +168,14 @@ export function createServiceKeyResolver(
 ): (keyId: string) => Promise<Uint8Array[]> {
   const refreshMs = options.refreshMs ?? 5_000;
   const clock = options.clock ?? Date.now;
-  let keys = new Map<string, Uint8Array>();
+  let keys = new Map<string, ServiceKeyRecord>();
   let loadedAt = -Infinity;
   let loading: Promise<void> | undefined;
 
   const load = () =>
     (loading ??= readServiceKeys(dir)
       .then((records) => {
-        keys = new Map(
-          records
-            .filter((record) => record.state === 'active')
-            .map((record) => [record.keyId, Buffer.from(record.secret, 'base64url')]),
-        );
+        keys = new Map(records.map((record) => [record.keyId, record]));
         loadedAt = clock();
       })
       .finally(() => {
@@ -161,7 +185,10 @@ export function createServiceKeyResolver(
   return async (keyId) => {
     const age = clock() - loadedAt;
     if (age >= refreshMs || (!keys.has(keyId) && age >= 1_000)) await load();
-    const secret = keys.get(keyId);
-    return secret ? [new Uint8Array(secret)] : [];
+    const record = keys.get(keyId);
+    // Checked on every call, so a scheduled retirement takes effect on time.
+    return record && isServiceKeyLive(record, clock())
+      ? [new Uint8Array(Buffer.from(record.secret, 'base64url'))]
+      : [];
   };
 }

@@ -9,8 +9,10 @@ export {
   createServiceKeyResolver,
   deleteServiceKey,
   describeServiceKeys,
+  isServiceKeyLive,
   readServiceKeys,
   retireServiceKey,
+  scheduleServiceKeyRetirement,
   type ServiceKeyInfo,
   type ServiceKeyRecord,
 } from './files.js';
