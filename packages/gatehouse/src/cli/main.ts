@@ -6,6 +6,7 @@ import { auditCommand } from './audit.js';
 import { cspCommand } from './csp.js';
 import { hmacKeysCommand, signCommand } from './hmac.js';
 import { keysCommand } from './keys.js';
+import { reviewCommand } from './review.js';
 import { usersCommand } from './users.js';
 
 /**
@@ -37,6 +38,9 @@ Commands:
   csp report [--since 7d] [--json]
                            CSP violations over the period, grouped, and whether the policy is ready to
                            enforce (exit 0 ready, 1 not yet)
+  review [--format text|markdown|json] [--fail-on high] [--rotate] ...
+                           the periodic security review: key and secret ages, dependencies, config,
+                           routes, audit log (exit 1 when a finding reaches --fail-on; see docs/review.md)
   users promote <email>    make an account an admin (how the first admin is made)
   users demote <email>     make an admin an ordinary user
   help                     show this text
@@ -102,6 +106,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return rest[0] === 'hmac'
         ? hmacKeysCommand(rest.slice(1), config, io)
         : keysCommand(rest, config, io);
+    }
+    case 'review': {
+      const config = configOrExit(io);
+      return config ? reviewCommand(rest, config, io) : 2;
     }
     case 'sign': {
       const config = configOrExit(io);
