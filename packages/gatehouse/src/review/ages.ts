@@ -33,13 +33,17 @@ const FIX_BY_KIND: Record<ManagedKey['kind'], string> = {
 
 /**
  * Every active or verify-only key older than the limit: medium, high past twice the limit.
- * Verify-only signing keys whose last token has expired are due for retirement (low).
- * Retired keys verify nothing and are left out.
+ * Verify-only signing keys whose last token has expired are due for retirement (low); one whose
+ * tokens may still be live is not judged by age. Retired keys verify nothing and are left out.
  */
 export function keyAgeFindings(keys: readonly ManagedKey[], options: KeyAgeOptions): Finding[] {
   const findings: Finding[] = [];
+  const due = signingKeysDueForRetirement(keys, options.now, options.overlapSeconds);
   for (const key of keys) {
     if (key.state === 'retired') continue;
+    // A signing key just replaced still verifies live tokens and retires within minutes: there
+    // is nothing to do about its age yet.
+    if (key.kind === 'jwt' && key.state === 'verify-only' && !due.includes(key.id)) continue;
     const days = ageInDays(key, options.now);
     const severity = days === undefined ? undefined : ageSeverity(days, options.maxAgeDays);
     if (severity === undefined) continue;
@@ -58,7 +62,7 @@ export function keyAgeFindings(keys: readonly ManagedKey[], options: KeyAgeOptio
     });
   }
 
-  for (const kid of signingKeysDueForRetirement(keys, options.now, options.overlapSeconds)) {
+  for (const kid of due) {
     findings.push({
       id: `key-retire:jwt:${kid}`,
       severity: 'low',

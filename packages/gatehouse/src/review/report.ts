@@ -73,7 +73,7 @@ function markdownFinding(finding: Finding): string[] {
   const lines = [
     `### ${finding.severity.toUpperCase()}: ${printable(finding.title)}`,
     '',
-    `\`${finding.id.replace(/`/g, "'")}\``,
+    `\`${printable(finding.id.replace(/`/g, "'"))}\``,
     '',
     printable(finding.detail),
     '',
