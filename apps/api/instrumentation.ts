@@ -21,9 +21,20 @@ export async function register(): Promise<void> {
     await getAppDatabase();
     const { getAudit } = await import('./lib/audit');
     await getAudit();
+    await warnAboutSecrets();
     signal?.resolve();
   } catch (error) {
     if (!signal) throw error;
     signal.reject(error);
   }
+}
+
+/** Environment-variable secrets carry no dates, so no review can tell their age. */
+async function warnAboutSecrets(): Promise<void> {
+  const { getConfig } = await import('./lib/config');
+  const { getLogger } = await import('./lib/log');
+  const { envProviderWarnings } = await import('gatehouse/secrets');
+  const config = getConfig();
+  if (config.secrets.provider !== 'env') return;
+  for (const warning of envProviderWarnings(config.environment)) getLogger().warn({}, warning);
 }

@@ -8,7 +8,7 @@ import {
   createRateLimiter,
   createRedisRateLimitStore,
 } from 'gatehouse/rate-limit';
-import { createServiceKeyResolver } from 'gatehouse/service-keys';
+import { createProviderKeyResolver, createServiceKeyResolver } from 'gatehouse/service-keys';
 import {
   createMemoryReplayStore,
   createRedisReplayStore,
@@ -21,6 +21,7 @@ import { getConfig } from './config';
 import { getLogger } from './log';
 import { processSingleton } from './process-singleton';
 import { getRedis } from './redis';
+import { getSecretProvider } from './secrets';
 
 /**
  * The app's one pipeline, created on first request so that `next build`, which loads every route
@@ -55,7 +56,7 @@ export function getGatehouse(): Promise<Gatehouse> {
       audit: recorder,
       signedCalls: {
         verifier: createSignatureVerifier({
-          keys: createServiceKeyResolver(join(config.dataDir, 'secrets', 'hmac')),
+          keys: serviceKeys(config.dataDir),
           // Shared by every instance when there is Redis, so a nonce is accepted once anywhere.
           replay:
             config.redisUrl === undefined
@@ -66,4 +67,12 @@ export function getGatehouse(): Promise<Gatehouse> {
       },
     });
   });
+}
+
+/** Service keys from the secret provider when one is configured, else the embedded files. */
+function serviceKeys(dataDir: string) {
+  const provider = getSecretProvider();
+  return provider
+    ? createProviderKeyResolver(provider)
+    : createServiceKeyResolver(join(dataDir, 'secrets', 'hmac'));
 }

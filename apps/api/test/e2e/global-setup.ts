@@ -10,6 +10,7 @@ import {
   createAuditTestDatabase,
   createTestDatabase,
 } from '../../../../packages/gatehouse/test/support/postgres.js';
+import { startVaultTestServer } from '../../../../packages/gatehouse/src/secrets/test/vault-server.js';
 import { freePort } from './ports.js';
 
 /** One running instance of the reference API, as the tests see it. */
@@ -31,6 +32,11 @@ declare module 'vitest' {
     servers: ServerUnderTest[];
     /** Ports for test pages: the embedded server allows `allowed` as a CORS origin, not `other`. */
     corsPages: { allowed: number; other: number };
+    /**
+     * The in-process server implementing Vault's KV v2 API that the `report-only` instance reads
+     * its service keys from (`hmac/<key id>` under the `gatehouse` prefix).
+     */
+    vault: { address: string; token: string };
   }
 }
 
@@ -90,6 +96,8 @@ export default async function setup(project: TestProject) {
     REDIS_URL: shared.REDIS_URL,
   };
   const corsPages = { allowed: await freePort(), other: await freePort() };
+  const vaultToken = `e2e-${crypto.randomUUID()}`;
+  const vault = await startVaultTestServer({ token: vaultToken });
   const variants = [
     {
       name: 'sqlite' as const,
@@ -118,6 +126,9 @@ export default async function setup(project: TestProject) {
         ...relaxed,
         GATEHOUSE_DATA_DIR: join(work, 'report-only'),
         GATEHOUSE_CSP_MODE: 'report-only',
+        GATEHOUSE_SECRET_PROVIDER: 'vault',
+        VAULT_ADDR: vault.address,
+        VAULT_TOKEN: vaultToken,
       },
     },
   ];
@@ -148,6 +159,7 @@ export default async function setup(project: TestProject) {
 
   project.provide('servers', servers);
   project.provide('corsPages', corsPages);
+  project.provide('vault', { address: vault.address, token: vaultToken });
 
   return async () => {
     for (const child of children) child.kill('SIGTERM');
@@ -158,6 +170,7 @@ export default async function setup(project: TestProject) {
     );
     await database.drop();
     await auditDatabase.drop();
+    await vault.close();
     rmSync(work, { recursive: true, force: true });
   };
 }

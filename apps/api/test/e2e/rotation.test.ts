@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 
 import { signRequest } from 'gatehouse/signatures';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 
-import { bearer, embedded, signIn, signUp } from './support.js';
+import { bearer, embedded, reportOnly, signIn, signUp } from './support.js';
 
 function cli(args: string[]) {
   return spawnSync('npx', ['gatehouse', ...args], {
@@ -110,5 +110,43 @@ describe('key rotation on a running reference API', () => {
 
     await until(async () => ((await call(oldKey)).status === 401 ? true : undefined));
     expect((await call(newKey)).status).toBe(404);
+  });
+});
+
+describe('service keys from Vault (KV v2)', () => {
+  const vault = inject('vault');
+
+  async function putKey(keyId: string, fill: number) {
+    const response = await fetch(`${vault.address}/v1/secret/data/gatehouse/hmac/${keyId}`, {
+      method: 'POST',
+      headers: { 'x-vault-token': vault.token, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: { value: Buffer.alloc(32, fill).toString('base64url') } }),
+    });
+    expect(response.status).toBe(200);
+    return { id: keyId, secret: new Uint8Array(32).fill(fill) };
+  }
+
+  // The instance's public URL is https://gatehouse.test, as behind a TLS-terminating proxy:
+  // callers sign that URL, and the request reaches the instance on its own address.
+  const call = async (key: { id: string; secret: Uint8Array }) => {
+    const path = `/api/internal/users/${crypto.randomUUID()}/disable`;
+    const signed = await signRequest(
+      new Request(`${reportOnly.env['GATEHOUSE_PUBLIC_URL']}${path}`, { method: 'POST' }),
+      key,
+    );
+    return fetch(`${reportOnly.url}${path}`, { method: 'POST', headers: signed.headers });
+  };
+
+  it('accepts a key written to Vault, and takes up a new version without a restart', async () => {
+    const keyId = `vault-svc-${crypto.randomUUID().slice(0, 6)}`;
+    const first = await putKey(keyId, 11);
+    await until(async () => ((await call(first)).status === 404 ? true : undefined));
+
+    const second = await putKey(keyId, 12);
+    await until(async () => ((await call(second)).status === 404 ? true : undefined));
+    expect((await call(first)).status).toBe(401);
+    expect((await call({ id: 'not-in-vault', secret: new Uint8Array(32).fill(12) })).status).toBe(
+      401,
+    );
   });
 });

@@ -40,6 +40,25 @@ export interface GatehouseConfig {
   readonly rateLimit: RateLimitConfig;
   readonly headers: HeadersConfig;
   readonly cors: CorsConfig;
+  readonly secrets: SecretsConfig;
+}
+
+/**
+ * Where service keys (the shared secrets of internal calls) come from: `files` is the embedded
+ * store under `<data dir>/secrets/hmac` with rotation overlaps; `env` and `vault` read secrets
+ * named `hmac/<key id>` through a secret provider.
+ */
+export interface SecretsConfig {
+  readonly provider: 'files' | 'env' | 'vault';
+  readonly vault:
+    | {
+        readonly address: string;
+        readonly token: string;
+        readonly mount: string;
+        readonly pathPrefix: string;
+        readonly namespace: string | undefined;
+      }
+    | undefined;
 }
 
 /** Which other origins may call the API from a browser; see `createCorsPolicy`. */
@@ -138,6 +157,18 @@ const Environment = z.object({
   GATEHOUSE_CSP_POLICY: z.string().max(20_000).optional(),
   GATEHOUSE_CSP_CANDIDATE: z.string().max(20_000).optional(),
   GATEHOUSE_HSTS_PRELOAD: z.enum(['true', 'false']).default('false'),
+  GATEHOUSE_SECRET_PROVIDER: z.enum(['files', 'env', 'vault']).default('files'),
+  VAULT_ADDR: z.url({ protocol: /^https?$/ }).optional(),
+  VAULT_TOKEN: z.string().min(1).max(4_096).optional(),
+  VAULT_NAMESPACE: z.string().min(1).max(200).optional(),
+  GATEHOUSE_VAULT_MOUNT: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/)
+    .default('secret'),
+  GATEHOUSE_VAULT_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._/-]{0,127}$/)
+    .default('gatehouse'),
   GATEHOUSE_CORS_ORIGINS: z.string().max(20_000).optional(),
   GATEHOUSE_CORS_CREDENTIALS: z.enum(['true', 'false']).default('false'),
   GATEHOUSE_CORS_ALLOW_HEADERS: z.string().max(2_000).default('authorization, content-type'),
@@ -213,6 +244,19 @@ export function loadConfig(
       behindTlsProxy: publicUrl.startsWith('https://'),
       hstsPreload: vars.GATEHOUSE_HSTS_PRELOAD === 'true',
     },
+    secrets: {
+      provider: vars.GATEHOUSE_SECRET_PROVIDER,
+      vault:
+        vars.VAULT_ADDR !== undefined && vars.VAULT_TOKEN !== undefined
+          ? {
+              address: vars.VAULT_ADDR,
+              token: vars.VAULT_TOKEN,
+              mount: vars.GATEHOUSE_VAULT_MOUNT,
+              pathPrefix: vars.GATEHOUSE_VAULT_PREFIX,
+              namespace: vars.VAULT_NAMESPACE,
+            }
+          : undefined,
+    },
     cors: {
       origins: commaList(vars.GATEHOUSE_CORS_ORIGINS ?? ''),
       credentials: vars.GATEHOUSE_CORS_CREDENTIALS === 'true',
@@ -239,6 +283,13 @@ export function loadConfig(
     throw new GatehouseError(
       'ERR_CONFIG_INVALID',
       'GATEHOUSE_CSP_CANDIDATE is tried beside an enforced policy: set GATEHOUSE_CSP_MODE=enforce',
+    );
+  }
+
+  if (config.secrets.provider === 'vault' && config.secrets.vault === undefined) {
+    throw new GatehouseError(
+      'ERR_CONFIG_INVALID',
+      'GATEHOUSE_SECRET_PROVIDER=vault needs VAULT_ADDR and VAULT_TOKEN',
     );
   }
 
@@ -312,6 +363,13 @@ export function describeConfig(config: GatehouseConfig): Record<string, unknown>
     redisUrl: config.redisUrl === undefined ? undefined : redactUrl(config.redisUrl),
     auditDatabaseUrl:
       config.auditDatabaseUrl === undefined ? undefined : redactUrl(config.auditDatabaseUrl),
+    secrets: {
+      ...config.secrets,
+      vault:
+        config.secrets.vault === undefined
+          ? undefined
+          : { ...config.secrets.vault, token: 'redacted' },
+    },
     mail: {
       ...config.mail,
       smtpUrl: config.mail.smtpUrl === undefined ? undefined : redactUrl(config.mail.smtpUrl),

@@ -16,3 +16,4 @@ export {
   type ServiceKeyInfo,
   type ServiceKeyRecord,
 } from './files.js';
+export { createProviderKeyResolver } from './provider.js';
