@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import {
   auditInboxDir,
   auditOriginOf,
+  checkpointVerifierKeys,
   createAuditLog,
   drainAuditInbox,
   loadOrCreateCheckpointKey,
   openFileAuditStore,
   openPostgresAuditStore,
+  parseVerifierKey,
   type AuditEntryInput,
   type AuditLog,
 } from 'gatehouse/audit';
@@ -48,7 +50,9 @@ async function open(): Promise<AppAudit> {
   const config = getConfig();
   const logger = getLogger();
   const origin = auditOriginOf(config.publicUrl);
-  const key = await loadOrCreateCheckpointKey(join(config.dataDir, 'secrets', 'audit'), origin);
+  const keyDir = join(config.dataDir, 'secrets', 'audit');
+  const key = await loadOrCreateCheckpointKey(keyDir, origin);
+  const [, ...previous] = await checkpointVerifierKeys(keyDir, origin);
   const store = config.auditDatabaseUrl
     ? await openPostgresAuditStore(config.auditDatabaseUrl, {
         // One spool per instance: instances of a deployment may share the data directory.
@@ -58,6 +62,7 @@ async function open(): Promise<AppAudit> {
   const log = createAuditLog({
     store,
     signer: key.signer,
+    previousVerifiers: previous.map(parseVerifierKey),
     origin,
     onError: (error) => logger.error({ err: error }, 'audit log error'),
   });
@@ -80,6 +85,7 @@ async function open(): Promise<AppAudit> {
   await log.append(systemEntry('audit.start'), { durable: true });
   await log.checkpoint();
   drainInbox(log, config.dataDir);
+  watchCheckpointKey(log, keyDir, origin, key.verifierKey);
   onShutdown(async () => {
     await log.append(systemEntry('audit.stop'), { durable: true });
     await log.close();
@@ -126,6 +132,24 @@ function drainInbox(log: AuditLog, dataDir: string): void {
   };
   drain();
   setInterval(drain, 2_000).unref();
+}
+
+/**
+ * Takes up a rotated checkpoint key (`gatehouse keys rotate audit`) within seconds: the next
+ * checkpoint is signed with it, and those the old key signed still open.
+ */
+function watchCheckpointKey(log: AuditLog, dir: string, origin: string, initial: string): void {
+  let current = initial;
+  setInterval(() => {
+    loadOrCreateCheckpointKey(dir, origin)
+      .then((key) => {
+        if (key.verifierKey === current) return;
+        current = key.verifierKey;
+        log.useSigner(key.signer);
+        getLogger().info({ verifierKey: key.verifierKey }, 'audit checkpoint key rotated');
+      })
+      .catch((error: unknown) => getLogger().error({ err: error }, 'checkpoint key not read'));
+  }, 5_000).unref();
 }
 
 /** An entry the log writes about itself: its start and its stop. */

@@ -150,3 +150,33 @@ describe('service keys from Vault (KV v2)', () => {
     );
   });
 });
+
+describe('audit checkpoint key rotation on a running reference API', () => {
+  it('signs the next checkpoints with the new key, and the whole log still verifies', async () => {
+    const admin = await signUp(embedded.url);
+    expect(cli(['users', 'promote', admin.email]).status).toBe(0);
+    const reader = await signIn(embedded.url, admin.email, admin.password);
+
+    const rotated = cli(['keys', 'rotate', 'audit']);
+    expect(rotated.status).toBe(0);
+    // <name>+<key hash>+<key>: the hash is what a signature line starts with.
+    const hash = (rotated.stdout.trim().split('+')[1] ?? '').toLowerCase();
+
+    const signedWithNewKey = await until(async () => {
+      await fetch(`${embedded.url}/api/me`, { headers: bearer(reader) });
+      const made = await fetch(`${embedded.url}/api/audit/checkpoint`, {
+        method: 'POST',
+        headers: bearer(reader),
+      });
+      const note = await made.text();
+      const signature = /\n— \S+ (\S+)\n$/.exec(note)?.[1] ?? '';
+      const keyHash = Buffer.from(signature, 'base64').subarray(0, 4).toString('hex');
+      return keyHash === hash ? note : undefined;
+    });
+    expect(signedWithNewKey.split('\n')[0]).toMatch(/\/audit$/);
+
+    const verified = cli(['audit', 'verify']);
+    expect(verified.stdout).toMatch(/^ok: /);
+    expect(verified.status).toBe(0);
+  });
+});

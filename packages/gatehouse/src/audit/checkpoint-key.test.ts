@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { loadOrCreateCheckpointKey } from './checkpoint-key.js';
+import {
+  checkpointVerifierKeys,
+  loadOrCreateCheckpointKey,
+  rotateCheckpointKey,
+} from './checkpoint-key.js';
 import { openCheckpoint, parseVerifierKey, signCheckpoint, emptyRoot } from './tlog/index.js';
 
 const NAME = 'audit.example.test/log';
@@ -62,5 +66,25 @@ describe('loadOrCreateCheckpointKey', () => {
     await expect(loadOrCreateCheckpointKey(root, 'a b')).rejects.toMatchObject({
       code: 'ERR_AUDIT_KEY_INVALID',
     });
+  });
+});
+
+describe('rotateCheckpointKey', () => {
+  it('makes a new key and keeps the old one verifiable, owner-only', async () => {
+    const dir = join(root, 'secrets', 'audit');
+    const before = await loadOrCreateCheckpointKey(dir, NAME);
+    const note = signCheckpoint({ origin: NAME, size: 0, root: emptyRoot() }, before.signer);
+
+    const after = await rotateCheckpointKey(dir, NAME);
+    expect(after.verifierKey).not.toBe(before.verifierKey);
+    expect((await loadOrCreateCheckpointKey(dir, NAME)).verifierKey).toBe(after.verifierKey);
+
+    const keys = await checkpointVerifierKeys(dir, NAME);
+    expect(keys).toEqual([after.verifierKey, before.verifierKey]);
+    expect(() => openCheckpoint(note, keys.map(parseVerifierKey), NAME)).not.toThrow();
+    expect(() => openCheckpoint(note, [parseVerifierKey(after.verifierKey)], NAME)).toThrow();
+    for (const file of await readdir(join(dir, 'retired'))) {
+      expect((await stat(join(dir, 'retired', file))).mode & 0o777).toBe(0o600);
+    }
   });
 });

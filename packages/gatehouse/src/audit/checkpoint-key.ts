@@ -4,11 +4,11 @@
  * secret manager holds it.
  * @module
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { writeFileAtomically } from '../files.js';
+import { listDirectory, writeFileAtomically } from '../files.js';
 import { AuditError } from './errors.js';
 import {
   AuditLogError,
@@ -96,4 +96,42 @@ async function requirePrivate(path: string, what: string): Promise<void> {
   if ((mode & 0o077) !== 0) {
     throw new AuditError('ERR_AUDIT_KEY_FILE', `The checkpoint key ${what} is open to others.`);
   }
+}
+
+/** Retired keys move here, named by their key hash, so their checkpoints stay verifiable. */
+const RETIRED = 'retired';
+
+/**
+ * Replaces the checkpoint key named `name` with a new one. The old key moves to `retired/` under
+ * its key hash; `checkpointVerifierKeys` still returns it, so checkpoints it signed verify.
+ * Running servers take up the new key within seconds (they watch the file).
+ */
+export async function rotateCheckpointKey(dir: string, name: string): Promise<CheckpointKey> {
+  const current = await loadOrCreateCheckpointKey(dir, name);
+  const hash = noteKeyHash(name, createPublicKey(current.signer.privateKey))
+    .toString(16)
+    .padStart(8, '0');
+  const retiredDir = join(dir, RETIRED);
+  await mkdir(retiredDir, { recursive: true, mode: 0o700 });
+  await writeFileAtomically(
+    retiredDir,
+    `${keyFileName(name)}.${hash}`,
+    `${await readFile(join(dir, keyFileName(name)), 'utf8')}`,
+  );
+  await writeFileAtomically(dir, keyFileName(name), `${newSignerKey(name)}\n`);
+  return loadOrCreateCheckpointKey(dir, name);
+}
+
+/** The verifier keys of the current checkpoint key and of every retired one, current first. */
+export async function checkpointVerifierKeys(dir: string, name: string): Promise<string[]> {
+  const current = await loadOrCreateCheckpointKey(dir, name);
+  const keys = [current.verifierKey];
+  const retiredDir = join(dir, RETIRED);
+  const prefix = `${keyFileName(name)}.`;
+  for (const file of (await listDirectory(retiredDir)).filter((f) => f.startsWith(prefix)).sort()) {
+    await requirePrivate(join(retiredDir, file), 'file');
+    const signer = parseSignerKey((await readFile(join(retiredDir, file), 'utf8')).trim());
+    keys.push(verifierKey(name, signer.privateKey));
+  }
+  return keys;
 }

@@ -19,7 +19,12 @@ export {
   type AuditRecord,
 } from './entry.js';
 export { AuditError, type AuditErrorCode } from './errors.js';
-export { loadOrCreateCheckpointKey, type CheckpointKey } from './checkpoint-key.js';
+export {
+  checkpointVerifierKeys,
+  loadOrCreateCheckpointKey,
+  rotateCheckpointKey,
+  type CheckpointKey,
+} from './checkpoint-key.js';
 export {
   createAuditLog,
   type AppendOptions,

@@ -15,6 +15,7 @@ import {
   signCheckpoint,
   verifierKey,
   type NoteSigner,
+  type NoteVerifier,
 } from './tlog/index.js';
 
 /** Options of `createAuditLog`. */
@@ -22,6 +23,11 @@ export interface AuditLogOptions {
   readonly store: AuditStore;
   /** Signs checkpoints; see `loadOrCreateCheckpointKey`. */
   readonly signer: NoteSigner;
+  /**
+   * Keys of earlier signers, whose checkpoints the log still opens after a key rotation (the
+   * latest stored checkpoint may carry an old key). @default none
+   */
+  readonly previousVerifiers?: readonly NoteVerifier[];
   /** The checkpoint origin line naming this log, by convention the signer's name. */
   readonly origin: string;
   /** How often to sign a checkpoint when entries were added; 0 turns the schedule off. @default 60_000 */
@@ -113,6 +119,11 @@ export interface AuditLog {
   consistencyProof(oldSize: number, newSize?: number): Promise<AuditConsistencyProof>;
   /** Writes what is queued, signs a final checkpoint, and closes the store. */
   close(): Promise<void>;
+  /**
+   * Signs checkpoints with `next` from now on (a rotated checkpoint key); the previous key stays
+   * among those the log opens its stored checkpoints with.
+   */
+  useSigner(next: NoteSigner): void;
 }
 
 interface Queued {
@@ -127,7 +138,8 @@ interface Queued {
  * await log.append({ actor: { kind: 'user', id }, action: 'notes.delete', … }, { required: true });
  */
 export function createAuditLog(options: AuditLogOptions): AuditLog {
-  const { store, signer, origin } = options;
+  const { store, origin } = options;
+  let signer = options.signer;
   const clock = options.clock ?? Date.now;
   const onError = options.onError ?? (() => undefined);
   const maxBatch = options.maxBatch ?? 1000;
@@ -136,7 +148,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   if (!isCount(maxBatch) || maxBatch < 1 || !isCount(interval) || !isCount(drainInterval)) {
     invalid('maxBatch is a positive integer and intervals are non-negative integers');
   }
-  const verifiers = [parseVerifierKey(verifierKey(signer.name, signer.privateKey))];
+  const verifierOf = (key: NoteSigner) => parseVerifierKey(verifierKey(key.name, key.privateKey));
+  let verifiers = [verifierOf(signer), ...(options.previousVerifiers ?? [])];
 
   const queue: Queued[] = [];
   // Writes and reads of the tree take turns: a batch in flight may have counted its records
@@ -282,6 +295,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
           proof: await consistencyProofAt(store.nodes, oldSize, size),
         };
       });
+    },
+    useSigner(next) {
+      if (next.name !== signer.name) invalid('a new checkpoint key keeps the log name');
+      verifiers = [verifierOf(next), ...verifiers];
+      signer = next;
     },
     async close() {
       if (closed) return;

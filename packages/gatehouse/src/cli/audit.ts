@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { loadOrCreateCheckpointKey } from '../audit/checkpoint-key.js';
+import { checkpointVerifierKeys } from '../audit/checkpoint-key.js';
 import { fileAuditSource } from '../audit/file/source.js';
 import { auditOriginOf } from '../audit/origin.js';
 import { openPostgresAuditStore } from '../audit/postgres/store.js';
@@ -42,10 +42,13 @@ interface Opened {
 /** The deployment's audit log, read-only: its files, or its PostgreSQL database. */
 async function openLog(config: GatehouseConfig, key: string | undefined): Promise<Opened> {
   const origin = auditOriginOf(config.publicUrl);
-  const verifierKey =
-    key ??
-    (await loadOrCreateCheckpointKey(join(config.dataDir, 'secrets', 'audit'), origin)).verifierKey;
-  const verifiers = [parseVerifierKey(verifierKey)];
+  // The current key and every retired one, so checkpoints from before a rotation still verify.
+  const keys =
+    key === undefined
+      ? await checkpointVerifierKeys(join(config.dataDir, 'secrets', 'audit'), origin)
+      : [key];
+  const verifierKey = keys[0] as string;
+  const verifiers = keys.map(parseVerifierKey);
   if (config.auditDatabaseUrl) {
     const store = await openPostgresAuditStore(config.auditDatabaseUrl);
     return { source: store, origin, verifiers, verifierKey, close: () => store.close() };
@@ -228,15 +231,15 @@ async function checkProof(
 
   for (const checkpointFile of values.checkpoint) {
     const origin = auditOriginOf(config.publicUrl);
-    const key =
-      values.key ??
-      (await loadOrCreateCheckpointKey(join(config.dataDir, 'secrets', 'audit'), origin))
-        .verifierKey;
+    const keys =
+      values.key === undefined
+        ? await checkpointVerifierKeys(join(config.dataDir, 'secrets', 'audit'), origin)
+        : [values.key];
     let opened;
     try {
       opened = openCheckpoint(
         await readFile(checkpointFile, 'utf8'),
-        [parseVerifierKey(key)],
+        keys.map(parseVerifierKey),
         origin,
       );
     } catch {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 
+import { checkpointVerifierKeys, rotateCheckpointKey } from '../audit/checkpoint-key.js';
 import { auditInboxDir, leaveAuditEntry } from '../audit/inbox.js';
+import { auditOriginOf } from '../audit/origin.js';
 import { readSigningKeys, retireSigningKey, rotateSigningKeys } from '../auth/key-files.js';
 import type { SigningKeyRecord } from '../auth/key-ring.js';
 import type { GatehouseConfig } from '../config/index.js';
@@ -14,6 +16,7 @@ const USAGE = `Usage:
   gatehouse keys rotate jwt                         a new signing key; the previous one verifies on
   gatehouse keys rotate hmac <old-id> <new-id> [--overlap 1d]
                                                     a new service key; the old one is accepted for the overlap
+  gatehouse keys rotate audit                       a new audit checkpoint key; old checkpoints still verify
   gatehouse keys retire <kid>                       stop accepting tokens of a verify-only signing key
 `;
 
@@ -48,12 +51,21 @@ export async function keysCommand(
     case 'rotate': {
       if (kind === 'jwt' && rest.length === 0) return rotateJwt(config, io, now());
       if (kind === 'hmac') return rotateHmac(rest, config, io, now());
-      if (kind === 'audit') {
+      if (kind === 'audit' && rest.length === 0) {
+        const origin = auditOriginOf(config.publicUrl);
+        const before = (await checkpointVerifierKeys(dirs.audit, origin))[0];
+        const rotated = await rotateCheckpointKey(dirs.audit, origin);
+        await record(config, 'keys.rotate', 'keys/audit', {
+          kind: 'audit',
+          newId: rotated.verifierKey,
+          previousId: before ?? '',
+        });
+        io.out(`${rotated.verifierKey}\n`);
         io.err(
-          'gatehouse keys rotate audit: not supported; the checkpoint key is kept for the life of ' +
-            'the log (see docs/audit.md, Limits)\n',
+          'Running servers sign the next checkpoint with the new key within seconds; checkpoints ' +
+            'the old key signed still verify. Publish the new verifier key beside the old one.\n',
         );
-        return 1;
+        return 0;
       }
       break;
     }

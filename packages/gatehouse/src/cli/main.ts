@@ -24,6 +24,7 @@ Commands:
                            verify-only keys whose tokens have all expired are retired
   keys rotate hmac <old-id> <new-id> [--overlap 1d]
                            a new service key (shown once); the old one is accepted for the overlap
+  keys rotate audit        a new audit checkpoint key; checkpoints the old one signed still verify
   keys retire <kid>        stop accepting tokens signed by a verify-only key
   keys hmac create <id>    make a shared secret for a service calling internal routes (shown once)
   keys hmac list           list the service keys with their state and age (never the secrets)

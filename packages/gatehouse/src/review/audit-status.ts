@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 
-import { loadOrCreateCheckpointKey } from '../audit/checkpoint-key.js';
+import { checkpointVerifierKeys } from '../audit/checkpoint-key.js';
 import { fileAuditSource } from '../audit/file/source.js';
 import { auditOriginOf } from '../audit/origin.js';
 import { openPostgresAuditStore } from '../audit/postgres/store.js';
@@ -104,6 +104,7 @@ export async function auditLogFindings(config: GatehouseConfig): Promise<Finding
 async function existingVerifiers(dataDir: string, origin: string): Promise<NoteVerifier[]> {
   const keys = await listManagedKeys(dataDir);
   if (!keys.some((key) => key.kind === 'audit' && key.id === origin)) return [];
-  const key = await loadOrCreateCheckpointKey(keyDirectories(dataDir).audit, origin);
-  return [parseVerifierKey(key.verifierKey)];
+  // The current key and the retired ones: checkpoints from before a rotation still count.
+  const verifierKeys = await checkpointVerifierKeys(keyDirectories(dataDir).audit, origin);
+  return verifierKeys.map(parseVerifierKey);
 }

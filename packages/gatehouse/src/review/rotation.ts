@@ -1,8 +1,8 @@
 /**
  * `--rotate`: what a review may rotate by itself. Signing keys only: the CLI holds both halves
  * of a JWT rotation (a new key signs, the old one verifies until its tokens expire), while a
- * service key needs the calling service to take up the new secret, and the checkpoint key is
- * kept for the life of the log.
+ * service key needs the calling service to take up the new secret, and a new checkpoint key is
+ * published by a person along with its rotation (`gatehouse keys rotate audit`).
  * @module
  */
 import { retireSigningKey, rotateSigningKeys } from '../auth/key-files.js';
@@ -66,7 +66,7 @@ export async function rotateDueKeys(
         key.kind === 'hmac'
           ? 'a service key is rotated together with the calling service: ' +
             '`gatehouse keys rotate hmac <id> <new-id>`'
-          : 'the checkpoint key is kept for the life of the log',
+          : 'a new checkpoint key is published with its rotation: `gatehouse keys rotate audit`',
     });
   }
   return actions;

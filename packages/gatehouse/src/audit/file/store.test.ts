@@ -52,6 +52,25 @@ const verify = (external?: string) =>
   });
 
 describe('the file store', () => {
+  it('keeps verifying across a rotation of the checkpoint key', async () => {
+    const { log } = await openLog();
+    await appendAll(log, 0, 4);
+    await log.checkpoint();
+    const next = testKey();
+    log.useSigner(next.signer);
+    await appendAll(log, 4, 8);
+    const signed = await log.checkpoint();
+    expect(signed.size).toBe(8);
+    await log.close();
+
+    const result = await verifyAuditLog(fileAuditSource(dir), {
+      verifiers: [verifier, next.verifier],
+      origin: ORIGIN,
+    });
+    expect(result).toMatchObject({ ok: true, entries: 8 });
+    expect(result.checkpoints).toBeGreaterThanOrEqual(2);
+  });
+
   it('signs checkpoints and serves proofs while batches are being written', async () => {
     const { log } = await openLog();
     await appendAll(log, 0, 3);
