@@ -135,6 +135,9 @@ describe('gatehouse keys rotate audit', () => {
     expect((await run(['audit', 'key'], dataDir)).out).toBe(rotated.out);
     const listed = await run(['keys', 'list'], dataDir);
     expect(listed.out).toMatch(/^audit {2}localhost:3000\/audit {2}active/m);
+    expect(listed.out).toMatch(
+      /^audit {2}localhost:3000\/audit\+[0-9a-f]{8} {2}retired {6}age unknown$/m,
+    );
     const inbox = readdirSync(join(dataDir, 'audit-inbox'));
     expect(inbox).toHaveLength(1);
   });

@@ -63,6 +63,22 @@ export async function listManagedKeys(dataDir: string): Promise<ManagedKey[]> {
       createdAt: mtime,
     });
   }
+  // Rotated-out checkpoint keys (`<name>.key.<key hash>`), kept to verify old checkpoints; the
+  // file was written when the key was retired.
+  const retired = join(dirs.audit, 'retired');
+  for (const name of (await listDirectory(retired))
+    .filter((n) => /\.key\.[0-9a-f]{8}$/.test(n))
+    .sort()) {
+    const { mtime } = await stat(join(retired, name));
+    const [encoded = '', hash = ''] = name.split('.key.');
+    keys.push({
+      kind: 'audit',
+      id: `${decodeURIComponent(encoded)}+${hash}`,
+      state: 'retired',
+      createdAt: undefined,
+      retiredAt: mtime,
+    });
+  }
   return keys;
 }
 
