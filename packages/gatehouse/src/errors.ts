@@ -1,5 +1,9 @@
+import type { AuditErrorCode } from './audit/errors.js';
+import type { AuditLogErrorCode } from './audit/tlog/errors.js';
+
 /**
- * The one error type the library throws. `code` is stable and safe to branch on; `message` says
+ * The one error type the library throws (the audit log's `AuditError` and `AuditLogError` are
+ * kinds of it). `code` is stable and safe to branch on; `message` says
  * which rule failed and never carries a secret or the input that failed it.
  */
 export class GatehouseError extends Error {
@@ -13,6 +17,8 @@ export class GatehouseError extends Error {
 }
 
 export type GatehouseErrorCode =
+  | AuditErrorCode
+  | AuditLogErrorCode
   | 'ERR_CONFIG_INVALID'
   | 'ERR_CONFIG_UNSAFE'
   | 'ERR_ROUTE_INVALID'

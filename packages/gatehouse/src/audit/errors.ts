@@ -4,6 +4,7 @@
  * failed and never echoes an entry, a key or a connection string.
  * @module
  */
+import { GatehouseError } from '../errors.js';
 
 /** Why the audit log refused or could not do something. */
 export type AuditErrorCode =
@@ -19,12 +20,10 @@ export type AuditErrorCode =
   | 'ERR_AUDIT_KEY_FILE';
 
 /** Thrown by `createAuditLog`, the stores, and `loadOrCreateCheckpointKey`. */
-export class AuditError extends Error {
-  override readonly name = 'AuditError';
-  readonly code: AuditErrorCode;
+export class AuditError extends GatehouseError {
+  declare readonly code: AuditErrorCode;
 
   constructor(code: AuditErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }

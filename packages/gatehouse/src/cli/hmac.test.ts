@@ -6,18 +6,9 @@ import { describe, expect, it } from 'vitest';
 
 import { createMemoryReplayStore } from '../signatures/replay.js';
 import { createSignatureVerifier } from '../signatures/verify.js';
-import { main, type CliIo } from './main.js';
+import { runCli } from './test/run.js';
 
-function run(args: string[], dataDir: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    env: { GATEHOUSE_DATA_DIR: dataDir },
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-  };
-  return main(args, io).then((code) => ({ code, out: out.join(''), err: err.join('') }));
-}
+const run = runCli;
 
 /** The request a printed curl command sends: method, URL, headers and body. */
 function requestOf(curl: string): Request {

@@ -9,18 +9,9 @@ import { migrate, openSqlite } from '../sql/index.js';
 import { loadConfig } from '../config/index.js';
 import { createServiceKeyResolver } from '../service-keys/files.js';
 import { keysCommand } from './keys.js';
-import { main, type CliIo } from './main.js';
+import { runCli } from './test/run.js';
 
-function run(args: string[], dataDir: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    env: { GATEHOUSE_DATA_DIR: dataDir },
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-  };
-  return main(args, io).then((code) => ({ code, out: out.join(''), err: err.join('') }));
-}
+const run = runCli;
 
 describe('gatehouse keys', () => {
   const kidsIn = (text: string, state: string) =>

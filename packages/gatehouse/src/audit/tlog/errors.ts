@@ -1,8 +1,9 @@
 /**
- * The error the tamper-evidence core throws. It mirrors `GatehouseError`: `code` is stable and
+ * The error the tamper-evidence core throws. It is a `GatehouseError`: `code` is stable and
  * safe to branch on, and `message` names the rule that failed without echoing the input.
  * @module
  */
+import { GatehouseError } from '../../errors.js';
 
 /** Why the tamper-evidence core refused a value. */
 export type AuditLogErrorCode =
@@ -22,12 +23,10 @@ export type AuditLogErrorCode =
   | 'ERR_AUDIT_KEY_INVALID';
 
 /** Thrown by the canonical encoder, the tree builder, the checkpoint parser and note handling. */
-export class AuditLogError extends Error {
-  override readonly name = 'AuditLogError';
-  readonly code: AuditLogErrorCode;
+export class AuditLogError extends GatehouseError {
+  declare readonly code: AuditLogErrorCode;
 
   constructor(code: AuditLogErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
