@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import {
@@ -12,31 +10,17 @@ import {
   type ScriptCall,
 } from '../../src/rate-limit/index.js';
 import { hashSlot } from '../../src/rate-limit/redis-scripts.js';
+import { testRedis, type TestRedisClient } from '../support/redis.js';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `gh:rl:test:${randomBytes(6).toString('hex')}:`;
-const clients: { destroy(): void }[] = [];
+const redis = testRedis('gh:rl');
+const { prefix, connect } = redis;
 
-async function connect() {
-  const client = createClient({ url });
-  clients.push(client);
-  await client.connect();
-  return client;
-}
-
-type Client = Awaited<ReturnType<typeof connect>>;
+type Client = TestRedisClient;
 let admin: Client;
 beforeAll(async () => {
   admin = await connect();
 });
-afterAll(async () => {
-  const left: string[] = [];
-  for await (const batch of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-    left.push(...batch);
-  }
-  if (left.length > 0) await admin.del(left);
-  clients.forEach((client) => client.destroy());
-});
+afterAll(() => redis.cleanup());
 
 let keys = 0;
 /** A check on a client key no other test uses. */

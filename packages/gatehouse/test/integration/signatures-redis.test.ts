@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -8,19 +7,12 @@ import {
   signRequest,
   type SignatureVerifier,
 } from '../../src/signatures/index.js';
+import { testRedis, type TestRedisClient } from '../support/redis.js';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `gh:nonce:test:${randomBytes(6).toString('hex')}:`;
-const clients: { destroy(): void }[] = [];
+const redis = testRedis('gh:nonce');
+const { prefix, connect } = redis;
 
-async function connect() {
-  const client = createClient({ url });
-  clients.push(client);
-  await client.connect();
-  return client;
-}
-
-type Client = Awaited<ReturnType<typeof connect>>;
+type Client = TestRedisClient;
 const key = { id: 'billing', secret: new Uint8Array(randomBytes(32)) };
 
 let admin: Client;
@@ -37,14 +29,7 @@ beforeAll(async () => {
   instances = [await verifierOn(), await verifierOn()];
 });
 
-afterAll(async () => {
-  const left: string[] = [];
-  for await (const batch of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-    left.push(...batch);
-  }
-  if (left.length > 0) await admin.del(left);
-  clients.forEach((client) => client.destroy());
-});
+afterAll(() => redis.cleanup());
 
 const signedPost = () =>
   signRequest(
