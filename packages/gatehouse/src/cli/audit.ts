@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { checkpointVerifierKeys } from '../audit/checkpoint-key.js';
 import { fileAuditSource } from '../audit/file/source.js';
 import { auditOriginOf } from '../audit/origin.js';
+import { auditSetupSql } from '../audit/postgres/setup.js';
 import { openPostgresAuditStore } from '../audit/postgres/store.js';
 import type { AuditLogSource } from '../audit/store.js';
 import {
@@ -28,6 +29,7 @@ const USAGE = `Usage:
   gatehouse audit proof --from <old size> [--to <n>]   a consistency proof, as JSON
   gatehouse audit proof --check <file> [--checkpoint <file>] [--key <verifier key>]
   gatehouse audit key                                  the checkpoint verifier key
+  gatehouse audit setup-sql [--writer-role <name>]     the SQL that prepares a PostgreSQL audit database
 Exit codes: 0 the log (or proof) checks out, 1 it does not, 2 bad usage.
 `;
 
@@ -80,6 +82,7 @@ export async function auditCommand(
         from: { type: 'string' },
         to: { type: 'string' },
         check: { type: 'string' },
+        'writer-role': { type: 'string' },
       },
     });
   } catch {
@@ -89,6 +92,11 @@ export async function auditCommand(
   const { values, positionals } = parsed;
 
   switch (action) {
+    case 'setup-sql': {
+      // Run by the database owner; the app then connects as the insert-only writer role.
+      io.out(auditSetupSql(values['writer-role']));
+      return 0;
+    }
     case 'key': {
       const log = await openLog(config, values.key);
       io.out(`${log.verifierKey}\n`);

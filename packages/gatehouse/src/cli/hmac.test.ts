@@ -89,3 +89,14 @@ describe('gatehouse keys hmac and gatehouse sign', () => {
     expect((await run(['keys', 'hmac', 'create'], dataDir)).code).toBe(2);
   });
 });
+
+describe('gatehouse audit setup-sql', () => {
+  it('prints the setup SQL for a named insert-only writer role, and refuses a bad name', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-audit-'));
+    const printed = await run(['audit', 'setup-sql', '--writer-role', 'audit_writer'], dataDir);
+    expect(printed.code).toBe(0);
+    expect(printed.out).toContain('audit_writer');
+    expect(printed.out).toMatch(/BEFORE TRUNCATE/);
+    expect((await run(['audit', 'setup-sql', '--writer-role', 'x; DROP'], dataDir)).code).toBe(1);
+  });
+});

@@ -36,6 +36,7 @@ Commands:
   audit proof <seq> | --from <n> [--to <n>] | --check <file> [--checkpoint <file>]
                            produce or check an inclusion or consistency proof
   audit key                the audit checkpoint verifier key
+  audit setup-sql          the SQL a database owner runs to prepare AUDIT_DATABASE_URL's database
   csp report [--since 7d] [--json]
                            CSP violations over the period, grouped, and whether the policy is ready to
                            enforce (exit 0 ready, 1 not yet)
