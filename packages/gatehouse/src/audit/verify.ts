@@ -32,6 +32,11 @@ export type AuditMismatchKind =
   | 'truncated'
   /** A checkpoint's signature does not verify with the given keys, or it is malformed. */
   | 'bad-signature'
+  /**
+   * A checkpoint names another log: the origin given (from the public URL) is not the one the
+   * log was written under, or a checkpoint was copied in from another log.
+   */
+  | 'other-log'
   /** A checkpoint is stored after one with a larger size. */
   | 'checkpoint-order';
 
@@ -190,11 +195,15 @@ function openAll(
     try {
       checkpoint = openCheckpoint(note, options.verifiers, options.origin).checkpoint;
     } catch {
-      const size = claimedSize(note);
+      const claimed = claimedCheckpoint(note);
+      const otherLog = claimed !== undefined && claimed.origin !== options.origin;
       found.push({
-        index: size ?? 0,
-        kind: 'bad-signature',
-        detail: 'A checkpoint does not open with the given keys and origin.',
+        index: claimed?.size ?? 0,
+        kind: otherLog ? 'other-log' : 'bad-signature',
+        detail: otherLog
+          ? `A checkpoint names the log "${claimed.origin.slice(0, 200)}", not ` +
+            `"${options.origin.slice(0, 200)}": check the public URL the log is verified with.`
+          : 'A checkpoint does not open with the given keys and origin.',
         checkpoint: ordinal,
       });
       return;
@@ -215,9 +224,10 @@ function openAll(
 }
 
 /** The size an unverifiable checkpoint claims, to place the report; `undefined` if unreadable. */
-function claimedSize(note: string): number | undefined {
+/** What a note's body claims, read without checking any signature. */
+function claimedCheckpoint(note: string): Checkpoint | undefined {
   try {
-    return parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1)).size;
+    return parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1));
   } catch {
     return undefined;
   }

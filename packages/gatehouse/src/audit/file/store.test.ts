@@ -52,6 +52,19 @@ const verify = (external?: string) =>
   });
 
 describe('the file store', () => {
+  it('says a checkpoint names another log when verified under the wrong origin', async () => {
+    const { log } = await openLog();
+    await appendAll(log, 0, 3);
+    await log.close();
+    const result = await verifyAuditLog(fileAuditSource(dir), {
+      verifiers: [verifier],
+      origin: 'elsewhere.example/audit',
+    });
+    expect(result.ok).toBe(false);
+    expect(result.firstMismatch).toMatchObject({ kind: 'other-log' });
+    expect(result.firstMismatch?.detail).toContain(ORIGIN);
+  });
+
   it('keeps verifying across a rotation of the checkpoint key', async () => {
     const { log } = await openLog();
     await appendAll(log, 0, 4);
