@@ -92,16 +92,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       // The global per-user policy applies to authenticated traffic only.
       if (policy.by === 'user' && !principal && route !== name) return [];
       const key = policy.by === 'user' && principal ? `user:${principal.userId}` : ipKey;
-      return [
-        {
-          policy: name,
-          key: `${name}:${key}`,
-          limit: policy.limit,
-          windowSeconds: policy.windowSeconds,
-          cost: 1,
-          algorithm: policy.algorithm ?? 'sliding-window',
-        },
-      ];
+      return [checkOf(name, policy, key)];
     });
   }
 
@@ -149,17 +140,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
 
     async checkKey(name, key) {
-      const policy = policyOf(name);
-      return decide([
-        {
-          policy: name,
-          key: `${name}:${key}`,
-          limit: policy.limit,
-          windowSeconds: policy.windowSeconds,
-          cost: 1,
-          algorithm: policy.algorithm ?? 'sliding-window',
-        },
-      ]);
+      return decide([checkOf(name, policyOf(name), key)]);
     },
   };
 
@@ -191,4 +172,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (!decision.allowed) return limited(decision.states);
     return { kind: 'allowed', headers: rateLimitHeaders(decision.states), degraded };
   }
+}
+
+/** One unit charged to `policy` for `key`; counters are kept per policy and key. */
+function checkOf(name: string, policy: RatePolicy, key: string): LimitCheck {
+  return {
+    policy: name,
+    key: `${name}:${key}`,
+    limit: policy.limit,
+    windowSeconds: policy.windowSeconds,
+    cost: 1,
+    algorithm: policy.algorithm ?? 'sliding-window',
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL audit schema, its append-only triggers and its insert-only writer role. Run it
  * once, as the role that will own the tables, on a database of its own (`AUDIT_DATABASE_URL`),
- * never the app's: `setupAuditDatabase`, or `postgres-setup.sql` beside this file with `psql`.
+ * never the app's: `setupAuditDatabase`, or `gatehouse audit setup-sql | psql`.
  * The writer then connects as the writer role, which may only SELECT and INSERT; even the owner
  * is stopped by the triggers from UPDATE, DELETE and TRUNCATE. Requires PostgreSQL 14 or later.
  * @module
@@ -9,7 +9,7 @@
 import type { SqlClient } from '../../sql/index.js';
 import { AuditError } from '../errors.js';
 
-/** The writer role `postgres-setup.sql` creates. */
+/** The writer role the setup creates unless told another name. */
 export const DEFAULT_AUDIT_WRITER_ROLE = 'gatehouse_audit_writer';
 
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
