@@ -32,13 +32,9 @@ function upTo(marker, close = '') {
 
 const STAGES = [
   { name: '`return 1`, with the same keys and arguments', script: 'return 1' },
-  { name: 'up to the counter names (clock, rules)', script: upTo('local ruleOf') },
-  {
-    name: 'up to the `MGET` (names derived)',
-    script: upTo("  local stored = redis.call('MGET'", 'end'),
-  },
-  { name: 'up to the decisions (counts read)', script: upTo('local added = {}') },
-  { name: 'up to the writes (every request decided)', script: upTo('\nfor k, n in pairs(added)') },
+  { name: 'up to the `MGET` (clock, rules)', script: upTo("local stored = redis.call('MGET'") },
+  { name: 'up to the decisions (counters read)', script: upTo('local B =') },
+  { name: 'up to the writes (every request decided)', script: upTo('\nfor k = 1, #charged do') },
   { name: '`CHECK_LIMITS`, whole', script: CHECK_LIMITS },
 ];
 
@@ -63,7 +59,7 @@ async function recordCalls(size, count) {
   const check = (policy, key) => ({
     policy,
     key,
-    limit: 1_000_000_000,
+    limit: 30_000_000,
     windowSeconds: 60,
     cost: 1,
     algorithm: 'sliding-window',

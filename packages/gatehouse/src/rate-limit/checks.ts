@@ -10,35 +10,64 @@ import type { Rule, Verdict } from './window.js';
 const ALGORITHMS: ReadonlySet<string> = new Set(['sliding-window', 'sliding-log']);
 
 /**
+ * The largest limit of a sliding window: the Redis store keeps both counts of a window in one
+ * integer, each below 2^25.
+ */
+export const WINDOW_LIMIT_MAX = 2 ** 25 - 1;
+
+/** Checks compared pairwise for repeats; more go through a set. */
+const PAIRWISE = 16;
+
+/**
  * Throws `ERR_RATE_LIMIT_INVALID` for a check that is not a positive-integer limit on a named
  * policy and key, or for a policy asked twice for the same key, which would be charged twice.
  * Limits and windows are bounded so that `limit × windowMs` stays a safe integer: the arithmetic
- * is exact only there, in JavaScript and in Lua alike.
+ * is exact only there, in JavaScript and in Lua alike. It runs on every request, so it builds
+ * nothing unless a check is refused.
  */
 export function assertChecks(checks: readonly LimitCheck[]): void {
   if (!Array.isArray(checks)) invalid('the checks must be an array');
-  const seen = new Set<string>();
+  const seen = checks.length > PAIRWISE ? new Set<string>() : undefined;
 
-  checks.forEach((check, i) => {
-    const at = `rate-limit check #${i}`;
-    if (typeof check.policy !== 'string' || check.policy === '') invalid(`${at}: empty policy`);
-    if (typeof check.key !== 'string' || check.key === '') invalid(`${at}: empty key`);
-    if (!ALGORITHMS.has(check.algorithm)) invalid(`${at}: unknown algorithm`);
-    for (const field of ['limit', 'windowSeconds', 'cost'] as const) {
-      const value = check[field];
-      if (!Number.isSafeInteger(value) || value < 1) {
-        invalid(`${at}: ${field} must be a positive integer`);
+  for (let i = 0; i < checks.length; i++) {
+    const check = checks[i] as LimitCheck;
+    const { policy, key, limit, windowSeconds, cost } = check;
+    if (typeof policy !== 'string' || policy === '')
+      invalid(`rate-limit check #${i}: empty policy`);
+    if (typeof key !== 'string' || key === '') invalid(`rate-limit check #${i}: empty key`);
+    if (!ALGORITHMS.has(check.algorithm)) invalid(`rate-limit check #${i}: unknown algorithm`);
+    positive(limit, i, 'limit');
+    positive(windowSeconds, i, 'windowSeconds');
+    positive(cost, i, 'cost');
+    if (check.algorithm === 'sliding-window' && limit > WINDOW_LIMIT_MAX) {
+      invalid(
+        `rate-limit check #${i}: a sliding window's limit may not exceed ${WINDOW_LIMIT_MAX}`,
+      );
+    }
+    if (!Number.isSafeInteger(limit * windowSeconds * 1000)) {
+      invalid(`rate-limit check #${i}: limit × window is too large to count exactly`);
+    }
+
+    let repeated = false;
+    if (seen === undefined) {
+      for (let j = 0; j < i && !repeated; j++) {
+        const other = checks[j] as LimitCheck;
+        repeated = other.policy === policy && other.key === key;
       }
+    } else {
+      // Length-prefixed, so no policy and key pair can spell another.
+      const id = `${policy.length}:${policy}${key}`;
+      repeated = seen.has(id);
+      seen.add(id);
     }
-    if (!Number.isSafeInteger(check.limit * check.windowSeconds * 1000)) {
-      invalid(`${at}: limit × window is too large to count exactly`);
-    }
+    if (repeated) invalid(`rate-limit check #${i}: the same policy and key are checked twice`);
+  }
+}
 
-    // Length-prefixed, so no policy and key pair can spell another (and cheaper than JSON).
-    const id = `${check.policy.length}:${check.policy}${check.key}`;
-    if (seen.has(id)) invalid(`${at}: the same policy and key are checked twice`);
-    seen.add(id);
-  });
+function positive(value: number, i: number, field: string): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    invalid(`rate-limit check #${i}: ${field} must be a positive integer`);
+  }
 }
 
 /** The arithmetic's view of a check, at its own cost or another. */

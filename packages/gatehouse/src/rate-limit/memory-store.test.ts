@@ -105,6 +105,7 @@ describe('the memory store', () => {
       check({ key: '' }),
       check({ algorithm: 'token-bucket' as RateLimitAlgorithm }),
       check({ limit: 2 ** 40, windowSeconds: 86_400 }),
+      check({ limit: 2 ** 25, windowSeconds: 1 }), // above what a packed Redis counter holds
     ];
     for (const one of bad) {
       await expect(store.check([one])).rejects.toMatchObject({ code: 'ERR_RATE_LIMIT_INVALID' });

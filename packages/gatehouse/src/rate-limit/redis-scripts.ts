@@ -12,126 +12,166 @@
 import type { LimitCheck } from './types.js';
 
 /**
+ * Counts of a sliding-window counter stay below this bound, so that one integer holds both of
+ * them: `limit` must be less (see `WINDOW_LIMIT_MAX` in `checks.ts`).
+ */
+export const WINDOW_COUNT_BOUND = 2 ** 25;
+
+/** Rules one script call may carry; a check's argument packs its rule below this. */
+export const RULES_PER_CALL = 1024;
+
+/**
  * Decides the checks of any number of requests, in order, in one atomic run: what one request is
  * charged, the next one sees. Queued requests share a call; each request is still decided and
  * charged as a whole.
  *
- * KEYS: every distinct counter of the call, the sliding-window counters first. A sliding window
- * keeps one integer per window, under its key followed by `:<window index>`; the script derives
- * those names, which share the key's hash tag and so its slot. A sliding log is a sorted set of
- * units scored by time, under the key itself.
+ * KEYS: the counter of every check, request after request, in order. A sliding-window counter is
+ * one integer, `(current × 2^25 + previous) × 4 + index mod 4`: the counts of the window it was
+ * last written in and of the one before, and that window's index modulo 4. It expires at the end
+ * of the next window, when its counts stop counting, so a live counter was written in the current
+ * window or the previous one (or, after the server's clock stepped back, the next one: its counts
+ * are then kept as they are, so no quota is handed out), and two bits tell which. A sliding log is
+ * a sorted set of units scored by time.
  *
- * ARGV: a nonce unique to the call; the number of window counters in KEYS; the number of rules,
- * then four values per rule: `w` (window) or `l` (log), limit, window in milliseconds, cost; then
- * for each window counter the position of a rule it is checked by (for its window's length); then
- * per request its number of checks and, per check, the positions of its counter and of its rule.
+ * ARGV: a nonce unique to the call; the number of rules, then four values per rule: `w` (window)
+ * or `l` (log), limit, window in milliseconds, cost; then per request its number of checks and,
+ * per check, `rule + 1024 × first`: the position of its rule and, for a window counter already
+ * checked earlier in the call, the position of that first check (else 0). A repeated counter is
+ * read once; the later check sees what the earlier ones charged.
  *
- * Reads the server clock once (`TIME`) and the current and previous window of every window
- * counter with one `MGET`. Replies `now`, then per request 1 if every check admitted it (and it
- * was charged), else 0, and per check two numbers: for a window the current and previous counts,
- * for a log the live units and the score of the unit `releaseRank` in `log.ts` picks (-1 for an
- * empty log). Each charged window is incremented once at the end, and given its expiry (the end
- * of the next window, when it stops counting) when the increment created it.
+ * Reads the server clock once (`TIME`) and every counter with one `MGET`. Replies `now`, then per
+ * request 1 if every check admitted it (and it was charged), else 0, and per check two numbers:
+ * for a window the current and previous counts, for a log the live units and the score of the
+ * unit `releaseRank` in `log.ts` picks (-1 for an empty log). Each charged window counter is
+ * written once at the end: `INCRBY` when it already holds the current window, else `SET … PXAT`
+ * (Redis 6.2 or later) with its expiry.
  *
  * The admission rule mirrors `slidingWindowVerdict` and `slidingLogVerdict`; the store recomputes
  * every verdict from the reply with those functions and treats a disagreement as a fault. Numbers
- * stay below 2^53, where Lua's doubles are exact, because `limit × window` is bounded.
+ * stay below 2^53, where Lua's doubles are exact: counts are below 2^25, and `limit × window` is
+ * bounded.
  */
 export const CHECK_LIMITS = `
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local windows, rules = tonumber(ARGV[2]), tonumber(ARGV[3])
+local floor, tonumber, KEYS, ARGV, call = math.floor, tonumber, KEYS, ARGV, redis.call
+local clock = call('TIME')
+local now = tonumber(clock[1]) * 1000 + floor(tonumber(clock[2]) / 1000)
+local rules = tonumber(ARGV[2])
 
-local log, limit, span, cost, index, left, label, before = {}, {}, {}, {}, {}, {}, {}, {}
+local log, limit, span, cost, index, left = {}, {}, {}, {}, {}, {}
 for r = 1, rules do
-  local at = 4 * r
+  local at = 4 * r - 1
   log[r] = ARGV[at] == 'l'
   limit[r], span[r], cost[r] = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
   if not log[r] then
-    index[r] = math.floor(now / span[r])
+    index[r] = floor(now / span[r])
     left[r] = span[r] - (now - index[r] * span[r])
-    label[r] = ':' .. string.format('%d', index[r])
-    before[r] = ':' .. string.format('%d', index[r] - 1)
   end
 end
 
-local ruleOf, names, cur, prev = {}, {}, {}, {}
-local pos = 4 + 4 * rules
-if windows > 0 then
-  for k = 1, windows do
-    local r = tonumber(ARGV[pos + k - 1])
-    ruleOf[k] = r
-    names[2 * k - 1] = KEYS[k] .. label[r]
-    names[2 * k] = KEYS[k] .. before[r]
-  end
-  local stored = redis.call('MGET', unpack(names))
-  for k = 1, windows do
-    cur[k] = tonumber(stored[2 * k - 1]) or 0
-    prev[k] = tonumber(stored[2 * k]) or 0
-  end
-end
-pos = pos + windows
-
-local added = {}
-local reply = { now }
-local argc = #ARGV
+local stored = call('MGET', unpack(KEYS))
+local B = ${WINDOW_COUNT_BOUND}
+-- Lua 5.1 cannot size a table up front; copies of KEYS hold a slot per check, so filling them
+-- never grows them. Strings become numbers by arithmetic, which costs less than calling tonumber.
+local cur, prev, written, same = {unpack(KEYS)}, {unpack(KEYS)}, {unpack(KEYS)}, {unpack(KEYS)}
+local ruleAt, ref = {unpack(KEYS)}, {unpack(KEYS)}
+local added, charged = {}, {}
+local reply, n = { now }, 1
+local pos, i, argc = 3 + 4 * rules, 0, #ARGV
 while pos <= argc do
-  local count = tonumber(ARGV[pos])
-  local head = #reply + 1
+  local count = ARGV[pos] + 0
+  local head = n + 1
   local all = 1
   for j = 1, count do
-    local k, r = tonumber(ARGV[pos + 2 * j - 1]), tonumber(ARGV[pos + 2 * j])
+    local c = i + j
+    local x = ARGV[pos + j] + 0
+    local r = x % ${RULES_PER_CALL}
+    ruleAt[c] = r
     local a, b
     if log[r] then
-      redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', now - span[r])
-      a, b = redis.call('ZCARD', KEYS[k]), -1
+      local key = KEYS[c]
+      call('ZREMRANGEBYSCORE', key, '-inf', now - span[r])
+      a, b = call('ZCARD', key), -1
       local rank = a
       if a + cost[r] > limit[r] then
         all = 0
         if cost[r] <= limit[r] then rank = a + cost[r] - limit[r] end
       end
       if rank > 0 then
-        b = tonumber(redis.call('ZRANGE', KEYS[k], rank - 1, rank - 1, 'WITHSCORES')[2])
+        b = tonumber(call('ZRANGE', key, rank - 1, rank - 1, 'WITHSCORES')[2])
       end
     else
-      a, b = cur[k], prev[k]
+      local f = (x - r) / ${RULES_PER_CALL}
+      if f == 0 then
+        f = c
+        written[c] = index[r]
+        local v = stored[c]
+        if v then
+          v = v + 0
+          local tag = v % 4
+          v = (v - tag) / 4
+          local p = v % B
+          local q = (v - p) / B
+          local age = (index[r] - tag) % 4
+          if age == 0 then cur[c], prev[c], same[c] = q, p, true
+          elseif age == 1 then cur[c], prev[c], same[c] = 0, q, false
+          elseif age == 3 then cur[c], prev[c], written[c], same[c] = q, p, index[r] + 1, true
+          else cur[c], prev[c], same[c] = 0, 0, false end
+        else
+          cur[c], prev[c], same[c] = 0, 0, false
+        end
+      end
+      ref[c] = f
+      a, b = cur[f], prev[f]
       local weighted = b * left[r]
-      local share = math.floor(weighted / span[r])
-      if share * span[r] < weighted then share = share + 1 end
+      local rest = weighted % span[r]
+      local share = (weighted - rest) / span[r]
+      if rest > 0 then share = share + 1 end
       if a + share + cost[r] > limit[r] then all = 0 end
     end
     reply[head + 2 * j - 1] = a
     reply[head + 2 * j] = b
   end
   reply[head] = all
+  n = head + 2 * count
 
   if all == 1 then
     for j = 1, count do
-      local k, r = tonumber(ARGV[pos + 2 * j - 1]), tonumber(ARGV[pos + 2 * j])
+      local c = i + j
+      local r = ruleAt[c]
       if log[r] then
-        local batch = {}
+        local key, batch = KEYS[c], {}
         for unit = 1, cost[r] do
           batch[#batch + 1] = now
-          batch[#batch + 1] = now .. ':' .. ARGV[1] .. ':' .. pos .. ':' .. j .. ':' .. unit
+          batch[#batch + 1] = now .. ':' .. ARGV[1] .. ':' .. c .. ':' .. unit
           if #batch >= 200 or unit == cost[r] then
-            redis.call('ZADD', KEYS[k], unpack(batch))
+            call('ZADD', key, unpack(batch))
             batch = {}
           end
         end
-        redis.call('PEXPIRE', KEYS[k], span[r])
+        call('PEXPIRE', key, span[r])
       else
-        cur[k] = cur[k] + cost[r]
-        added[k] = (added[k] or 0) + cost[r]
+        local f = ref[c]
+        if not added[f] then
+          added[f] = 0
+          charged[#charged + 1] = f
+        end
+        added[f] = added[f] + cost[r]
+        cur[f] = cur[f] + cost[r]
       end
     end
   end
-  pos = pos + 1 + 2 * count
+  pos = pos + 1 + count
+  i = i + count
 end
 
-for k, n in pairs(added) do
-  if redis.call('INCRBY', names[2 * k - 1], n) == n then
-    local r = ruleOf[k]
-    redis.call('PEXPIREAT', names[2 * k - 1], (index[r] + 2) * span[r])
+for k = 1, #charged do
+  local f = charged[k]
+  if same[f] then
+    call('INCRBY', KEYS[f], string.format('%d', added[f] * B * 4))
+  else
+    local w = written[f]
+    local v = (cur[f] * B + prev[f]) * 4 + w % 4
+    call('SET', KEYS[f], string.format('%d', v), 'PXAT', string.format('%d', (w + 2) * span[ruleAt[f]]))
   end
 end
 return reply

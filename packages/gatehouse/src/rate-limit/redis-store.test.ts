@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { CHECK_LIMITS, hashSlot } from './redis-scripts.js';
+import { CHECK_LIMITS, RULES_PER_CALL, hashSlot } from './redis-scripts.js';
 import { createRedisRateLimitStore, type RedisLike, type ScriptCall } from './redis-store.js';
 import type { LimitCheck } from './types.js';
 
@@ -12,15 +12,9 @@ function recordingClient(): RedisLike & { calls: ScriptCall[]; flushed: boolean 
   // { 0, -1 } for a log.
   const reply = ({ arguments: args }: ScriptCall) => {
     const out = [1_700_000_000_000];
-    const kinds = (rule: string | undefined) => args[4 * Number(rule) - 1];
-    for (
-      let at = 3 + 4 * Number(args[2]) + Number(args[1]);
-      at < args.length;
-      at += 1 + 2 * Number(args[at])
-    ) {
-      const checks = Array.from({ length: Number(args[at]) }, (_, i) =>
-        kinds(args[at + 2 + 2 * i]),
-      );
+    const kinds = (x: string | undefined) => args[4 * (Number(x) % RULES_PER_CALL) - 2];
+    for (let at = 2 + 4 * Number(args[1]); at < args.length; at += 1 + Number(args[at])) {
+      const checks = args.slice(at + 1, at + 1 + Number(args[at])).map(kinds);
       out.push(1, ...checks.flatMap((kind) => (kind === 'l' ? [0, -1] : [0, 0])));
     }
     return out;
@@ -72,7 +66,7 @@ describe('createRedisRateLimitStore', () => {
     expect(decision.states.map((state) => state.policy)).toEqual(['ip', 'user', 'auth-login']);
   });
 
-  it('sends the requests of one turn of the event loop in one call, each decided whole', async () => {
+  it('sends the requests waiting in one turn of the event loop in one call, each decided whole', async () => {
     const client = recordingClient();
     const store = createRedisRateLimitStore(client);
     const decisions = await Promise.all([
@@ -82,25 +76,48 @@ describe('createRedisRateLimitStore', () => {
     ]);
 
     expect(client.calls).toHaveLength(1);
-    // Each distinct counter once, window counters first.
+    // The counter of every check, in order.
     expect(client.calls[0]?.keys).toEqual([
       'gh:rl:{ip4:203.0.113.9}:ip:w60',
       'gh:rl:{user:42}:user:w60',
-      'gh:rl:{user:7}:user:w60',
       'gh:rl:{ip4:203.0.113.9}:auth-login:log',
+      'gh:rl:{ip4:203.0.113.9}:ip:w60',
+      'gh:rl:{user:7}:user:w60',
     ]);
-    // Each distinct rule once, the rule of each window counter, then per request its checks as (counter, rule) positions.
+    // Each distinct rule once; then per request its checks, each as its rule's position plus
+    // 1024 × the position of the counter's first check when it was checked before in the call.
     expect(client.calls[0]?.arguments.slice(1)).toEqual(
-      ['3', '2', 'w', '10', '60000', '1', 'l', '10', '60000', '1', '1', '1', '1']
-        .concat(['3', '1', '1', '2', '1', '4', '2'])
-        .concat(['1', '1', '1'])
-        .concat(['1', '3', '1']),
+      ['2', 'w', '10', '60000', '1', 'l', '10', '60000', '1']
+        .concat(['3', '1', '1', '2'])
+        .concat(['1', `${1 + RULES_PER_CALL * 1}`])
+        .concat(['1', '1']),
     );
     expect(decisions.map((d) => d.states.map((state) => state.policy))).toEqual([
       ['ip', 'user', 'auth-login'],
       ['ip'],
       ['user'],
     ]);
+  });
+
+  it('sends one call per turn, with batchSize requests or a quarter of the queue', async () => {
+    const client = recordingClient();
+    client.flushed = false;
+    const store = createRedisRateLimitStore(client, { batchSize: 2 });
+    const users = Array.from({ length: 12 }, (_, i) => `user:${i}`);
+    await Promise.all(users.map((user) => store.check([check('user', user)])));
+
+    // 12 waiting: 3 go (a quarter), then 3 of 9, then 2 at a time, oldest first.
+    expect(client.calls.map((call) => call.keys.length)).toEqual([3, 3, 2, 2, 2]);
+    expect(client.calls.flatMap((call) => call.keys)).toEqual(
+      users.map((user) => `gh:rl:{${user}}:user:w60`),
+    );
+  });
+
+  it('refuses a request with more checks than one call may carry', async () => {
+    const many = Array.from({ length: 1_001 }, (_, i) => check('user', `user:${i}`));
+    await expect(createRedisRateLimitStore(recordingClient()).check(many)).rejects.toMatchObject({
+      code: 'ERR_RATE_LIMIT_INVALID',
+    });
   });
 
   it('sends every request on its own when coalescing is off', async () => {

@@ -6,9 +6,9 @@
  */
 import type { RedisLike } from '../auth/sessions/redis-store.js';
 import { GatehouseError } from '../errors.js';
-import { assertChecks, reportedVerdict, ruleOf, stateOf } from './checks.js';
+import { assertChecks, ruleOf, stateOf } from './checks.js';
 import { slidingLogVerdict } from './log.js';
-import { CHECK_LIMITS, groupBySlot } from './redis-scripts.js';
+import { CHECK_LIMITS, RULES_PER_CALL, groupBySlot } from './redis-scripts.js';
 import type { LimitCheck, LimitDecision, LimitState, RateLimitStore } from './types.js';
 import { slidingWindowVerdict } from './window.js';
 
@@ -26,15 +26,18 @@ export interface RedisRateLimitStoreOptions {
    */
   readonly cluster?: boolean;
   /**
-   * Checks of requests made in the same turn of the event loop share one script call (per hash
-   * slot on a cluster), decided in the order they were made. Each request is still decided and
-   * charged as a whole; sharing only saves round trips. `false` sends every request on its own.
+   * Checks of waiting requests share one script call (per hash slot on a cluster), decided in the
+   * order they were made. Each request is still decided and charged as a whole; sharing only
+   * saves round trips. `false` sends every request on its own.
    * @default true
    */
   readonly coalesce?: boolean;
   /**
-   * Most requests one script call decides. Several smaller calls in flight let Redis work on one
-   * while this process reads the answer to another; one call per request costs a round trip each.
+   * Requests one shared call decides. Each turn of the event loop sends one call per hash slot
+   * with the oldest waiting requests, this many (or a quarter of those waiting, when that is
+   * more); the rest wait for the next turn. Calls spread over turns keep Redis working on one while
+   * this process reads the answer to another; sent together, they would be decided together and
+   * both sides would take turns idling.
    * @default 16
    */
   readonly batchSize?: number;
@@ -51,7 +54,10 @@ interface Part {
   reject(error: unknown): void;
 }
 
-/** Checks per script call at most, well inside what Lua's `unpack` takes. */
+/**
+ * Checks per script call at most, well inside what Lua's `unpack` takes, and below
+ * `RULES_PER_CALL`, since a call carries at most one rule per check. It bounds a request too.
+ */
 const CHECKS_PER_CALL = 1_000;
 
 const nextTurn: (run: () => void) => void =
@@ -118,14 +124,14 @@ export function createRedisRateLimitStore(
   let flushing = false;
   const flush = () => {
     flushing = false;
-    const waiting = [...queues.values()];
-    queues.clear();
-    for (const parts of waiting) {
+    for (const [slot, parts] of queues) {
+      const take = Math.max(batchSize, Math.ceil(parts.length / 4));
       let call: Part[] = [];
       let size = 0;
-      for (const part of parts) {
-        const full = call.length >= batchSize || size + part.checks.length > CHECKS_PER_CALL;
-        if (full && call.length > 0) {
+      let taken = 0;
+      for (; taken < parts.length && taken < take; taken++) {
+        const part = parts[taken] as Part;
+        if (size + part.checks.length > CHECKS_PER_CALL && call.length > 0) {
           void send(call);
           call = [];
           size = 0;
@@ -134,7 +140,15 @@ export function createRedisRateLimitStore(
         size += part.checks.length;
       }
       void send(call);
+      if (taken === parts.length) queues.delete(slot);
+      else queues.set(slot, parts.slice(taken));
     }
+    if (queues.size > 0) schedule();
+  };
+  const schedule = () => {
+    if (flushing) return;
+    flushing = true;
+    nextTurn(flush);
   };
 
   const decide = (slot: number, checks: readonly LimitCheck[]) =>
@@ -144,15 +158,18 @@ export function createRedisRateLimitStore(
       const queue = queues.get(slot);
       if (queue) queue.push(part);
       else queues.set(slot, [part]);
-      if (!flushing) {
-        flushing = true;
-        nextTurn(flush);
-      }
+      schedule();
     });
 
   return {
     async check(checks) {
       assertChecks(checks);
+      if (checks.length > CHECKS_PER_CALL) {
+        throw new GatehouseError(
+          'ERR_RATE_LIMIT_INVALID',
+          `a request may ask for at most ${CHECKS_PER_CALL} checks`,
+        );
+      }
       if (checks.some((check) => check.key.startsWith('}'))) {
         // `{}…}` is an empty hash tag, and Redis would hash the whole key name instead.
         throw new GatehouseError('ERR_RATE_LIMIT_INVALID', "a client key may not start with '}'");
@@ -185,66 +202,86 @@ export function createRedisRateLimitStore(
   };
 }
 
+/** A rule of a script call: the arithmetic's inputs, as the script reads them. */
+interface CallRule {
+  readonly kind: 'w' | 'l';
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly cost: number;
+}
+
 /**
- * The keys and arguments of one script call (see `CHECK_LIMITS`): each distinct counter once,
- * window counters first, and each distinct rule once. `args[0]`, the call's nonce, is left for
- * the caller.
+ * The keys and arguments of one script call (see `CHECK_LIMITS`): the counter of every check in
+ * order, each distinct rule once, and for a window counter checked again the position of its
+ * first check. `args[0]`, the call's nonce, is left for the caller. A call holds few distinct
+ * rules, so they are found by comparison rather than by building a name for each check.
  */
 function callFor(parts: readonly Part[], counterKey: (check: LimitCheck) => string) {
-  const windows = new Map<string, number>();
-  const logs = new Map<string, number>();
-  const rules = new Map<string, number>();
-  const ruleArgs: string[] = [];
-  const windowRules: string[] = [];
-  const refs = parts.map((part) =>
-    part.checks.map((check) => {
-      const log = check.algorithm === 'sliding-log';
-      const rule = [log ? 'l' : 'w', `${check.limit}`, `${check.windowSeconds * 1000}`];
-      rule.push(`${check.cost}`);
-      const id = rule.join(' ');
-      let ruleAt = rules.get(id);
-      if (ruleAt === undefined) {
-        rules.set(id, (ruleAt = rules.size + 1));
-        ruleArgs.push(...rule);
+  const rules: CallRule[] = [];
+  const firsts = new Map<string, number>();
+  const keys: string[] = [];
+  const tail: string[] = [];
+  for (const part of parts) {
+    tail.push(String(part.checks.length));
+    for (const check of part.checks) {
+      const kind = check.algorithm === 'sliding-log' ? 'l' : 'w';
+      let rule = 0;
+      while (rule < rules.length) {
+        const known = rules[rule] as CallRule;
+        if (
+          known.kind === kind &&
+          known.limit === check.limit &&
+          known.windowSeconds === check.windowSeconds &&
+          known.cost === check.cost
+        ) {
+          break;
+        }
+        rule++;
       }
-
+      if (rule === rules.length) {
+        rules.push({
+          kind,
+          limit: check.limit,
+          windowSeconds: check.windowSeconds,
+          cost: check.cost,
+        });
+      }
       const key = counterKey(check);
-      const counters = log ? logs : windows;
-      let position = counters.get(key);
-      if (position === undefined) {
-        counters.set(key, (position = counters.size));
-        if (!log) windowRules.push(`${ruleAt}`);
+      keys.push(key);
+      let first = 0;
+      if (kind === 'w') {
+        first = firsts.get(key) ?? 0;
+        if (first === 0) firsts.set(key, keys.length);
       }
-      return { log, position, ruleAt };
-    }),
-  );
-
-  const keys = [...windows.keys(), ...logs.keys()];
-  const args = ['', `${windows.size}`, `${rules.size}`, ...ruleArgs, ...windowRules];
-  for (const checks of refs) {
-    args.push(`${checks.length}`);
-    for (const { log, position, ruleAt } of checks) {
-      args.push(`${(log ? windows.size : 0) + position + 1}`, `${ruleAt}`);
+      tail.push(String(rule + 1 + RULES_PER_CALL * first));
     }
   }
+  const args = ['', String(rules.length)];
+  for (const { kind, limit, windowSeconds, cost } of rules) {
+    args.push(kind, String(limit), String(windowSeconds * 1000), String(cost));
+  }
+  for (const value of tail) args.push(value);
   return { keys, args };
 }
 
 /** Turns the script's reply into one decision per part, with the memory store's arithmetic. */
 function readReply(reply: unknown, parts: readonly Part[]): SlotDecision[] {
-  const expected = parts.reduce((sum, part) => sum + 1 + 2 * part.checks.length, 1);
+  let expected = 1;
+  for (const part of parts) expected += 1 + 2 * part.checks.length;
   if (!Array.isArray(reply) || reply.length !== expected) throw malformed();
-  for (const value of reply) {
+  for (let i = 0; i < expected; i++) {
+    const value: unknown = reply[i];
     if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw malformed();
   }
   const numbers = reply as number[];
   const now = numbers[0] as number;
+  const decisions: SlotDecision[] = [];
   let at = 1;
-  return parts.map((part) => {
-    const decision = readDecision(numbers, at, part.checks, now);
+  for (const part of parts) {
+    decisions.push(readDecision(numbers, at, part.checks, now));
     at += 1 + 2 * part.checks.length;
-    return decision;
-  });
+  }
+  return decisions;
 }
 
 /**
@@ -258,22 +295,27 @@ function readDecision(
   now: number,
 ): SlotDecision {
   const charged = numbers[at] === 1;
-  const states = checks.map((check, i) => {
+  const states: LimitState[] = [];
+  let all = true;
+  for (let i = 0; i < checks.length; i++) {
+    const check = checks[i] as LimitCheck;
     const a = numbers[at + 1 + 2 * i] as number;
     const b = numbers[at + 2 + 2 * i] as number;
-    const verdictAt = (cost: number) =>
-      check.algorithm === 'sliding-log'
-        ? slidingLogVerdict(ruleOf(check, cost), now, a, b < 0 ? undefined : b)
-        : slidingWindowVerdict(ruleOf(check, cost), now, { current: a, previous: b });
+    let verdict = verdictOf(check, check.cost, now, a, b);
+    if (!charged && verdict.allowed) verdict = verdictOf(check, 0, now, a, b);
+    all &&= verdict.allowed;
+    states.push(stateOf(check, verdict));
+  }
 
-    return stateOf(
-      check,
-      reportedVerdict(charged, verdictAt(check.cost), () => verdictAt(0)),
-    );
-  });
-
-  if (charged !== states.every((state) => state.allowed)) throw malformed();
+  if (charged !== all) throw malformed();
   return { allowed: charged, states, now };
+}
+
+/** A check's verdict at `cost` from the two numbers the script replied for it. */
+function verdictOf(check: LimitCheck, cost: number, now: number, a: number, b: number) {
+  return check.algorithm === 'sliding-log'
+    ? slidingLogVerdict(ruleOf(check, cost), now, a, b < 0 ? undefined : b)
+    : slidingWindowVerdict(ruleOf(check, cost), now, { current: a, previous: b });
 }
 
 function malformed(): GatehouseError {

@@ -9,7 +9,7 @@ import {
   type RedisLike,
   type ScriptCall,
 } from '../../src/rate-limit/index.js';
-import { hashSlot } from '../../src/rate-limit/redis-scripts.js';
+import { WINDOW_COUNT_BOUND, hashSlot } from '../../src/rate-limit/redis-scripts.js';
 import { testRedis, type TestRedisClient } from '../support/redis.js';
 
 const redis = testRedis('gh:rl');
@@ -147,10 +147,28 @@ function recording(client: Client): RedisLike & { via: string[]; calls: ScriptCa
 }
 
 /** The windows a sliding-window counter has stored, by name: `<counter>:<window index>`. */
-async function windowsOf(counter: string): Promise<Record<string, string | null | undefined>> {
-  const names = await admin.keys(`${counter}:*`);
-  const values = names.length > 0 ? await admin.mGet(names) : [];
-  return Object.fromEntries(names.map((name, i) => [name.slice(counter.length + 1), values[i]]));
+/** The counts a sliding-window counter holds, decoded as `CHECK_LIMITS` packs them. */
+async function countsOf(counter: string) {
+  const raw = await admin.get(counter);
+  if (raw === null) return undefined;
+  const packed = Number(raw);
+  const counts = Math.floor(packed / 4);
+  return {
+    current: Math.floor(counts / WINDOW_COUNT_BOUND),
+    previous: counts % WINDOW_COUNT_BOUND,
+    window: packed % 4,
+  };
+}
+
+/** A counter's value as `CHECK_LIMITS` packs it, for counts written in window `index`. */
+const packed = (current: number, previous: number, index: number) =>
+  `${(current * WINDOW_COUNT_BOUND + previous) * 4 + (index % 4)}`;
+
+/** The server's clock and the index of its window of `seconds`. */
+async function serverWindow(seconds: number) {
+  const [s, micros] = await admin.time();
+  const now = Number(s) * 1000 + Math.floor(Number(micros) / 1000);
+  return { now, index: Math.floor(now / (seconds * 1000)) };
 }
 
 describe('the Redis rate-limit store', () => {
@@ -174,7 +192,7 @@ describe('the Redis rate-limit store', () => {
 
       const key = `${prefix}{${limit.key}}:ip:${algorithm === 'sliding-log' ? 'log' : 'w3600'}`;
       if (algorithm === 'sliding-log') expect(await admin.zCard(key)).toBe(50);
-      else expect(Object.values(await windowsOf(key))).toEqual(['50']);
+      else expect(await countsOf(key)).toMatchObject({ current: 50, previous: 0 });
     },
   );
 
@@ -202,7 +220,7 @@ describe('the Redis rate-limit store', () => {
       [true, 0],
       [false, 2],
     ]);
-    expect(Object.values(await windowsOf(`${prefix}{${user.key}}:user:w3600`))).toEqual(['2']);
+    expect(await countsOf(`${prefix}{${user.key}}:user:w3600`)).toMatchObject({ current: 2 });
     expect(await admin.keys(`${prefix}{${user.key}}:ip:*`)).toEqual([]);
     expect(await admin.zCard(`${prefix}{${login.key}}:auth-login:log`)).toBe(1);
   });
@@ -213,11 +231,11 @@ describe('the Redis rate-limit store', () => {
     const login = fresh({ policy: 'auth-login', key: client, limit: 1, algorithm: 'sliding-log' });
     const ip = fresh({ key: client, limit: 10 });
     await store.check([ip, login]);
-    const before = await windowsOf(`${prefix}{${client}}:ip:w3600`);
+    const before = await admin.get(`${prefix}{${client}}:ip:w3600`);
 
     expect((await store.check([ip, login])).allowed).toBe(false);
-    expect(Object.values(before)).toEqual(['1']);
-    expect(await windowsOf(`${prefix}{${client}}:ip:w3600`)).toEqual(before);
+    expect(await countsOf(`${prefix}{${client}}:ip:w3600`)).toMatchObject({ current: 1 });
+    expect(await admin.get(`${prefix}{${client}}:ip:w3600`)).toBe(before);
     expect(await admin.zCard(`${prefix}{${client}}:auth-login:log`)).toBe(1);
   });
 
@@ -239,13 +257,42 @@ describe('the Redis rate-limit store', () => {
     const log = fresh({ windowSeconds: 60, algorithm: 'sliding-log' });
     await store.check([window, log]);
 
-    const [name, ...more] = await admin.keys(`${prefix}{${window.key}}:ip:w60:*`);
-    expect(more).toEqual([]);
-    const windowTtl = await admin.pTTL(name as string);
+    const windowTtl = await admin.pTTL(`${prefix}{${window.key}}:ip:w60`);
     expect(windowTtl).toBeGreaterThan(60_000);
     expect(windowTtl).toBeLessThanOrEqual(120_000);
     expect(await admin.pTTL(`${prefix}{${log.key}}:ip:log`)).toBeLessThanOrEqual(60_000);
   });
+
+  it.each([
+    ['the previous window: its current count becomes the previous one', -1, [5, 9], [1, 5, 0]],
+    ['two windows back (expiry missed): nothing counts', -2, [5, 9], [1, 0, 0]],
+    ['the next window (the clock stepped back): kept as they are', 1, [5, 0], [6, 0, 1]],
+  ] as const)(
+    'reads a counter last written in %s',
+    async (_case, age, [current, previous], [afterCurrent, afterPrevious, writtenAge]) => {
+      const store = createRedisRateLimitStore(await connect(), { prefix });
+      const limit = fresh({ limit: 1_000 });
+      const key = `${prefix}{${limit.key}}:ip:w3600`;
+      let window = await serverWindow(3600);
+      // Off the boundary, so that the window read here is the one the script sees.
+      if (3_600_000 - (window.now % 3_600_000) < 2_000) {
+        await sleep(2_100);
+        window = await serverWindow(3600);
+      }
+      await admin.set(key, packed(current, previous, window.index + age), { PX: 3_600_000 });
+
+      const [state] = (await store.check([limit])).states;
+      // A previous count of 5 weighs at least 1 whatever the time within the window.
+      expect(state?.allowed).toBe(true);
+      if (age === -1) expect(state?.used).toBeGreaterThanOrEqual(2);
+      else expect(state?.used).toBe(afterCurrent);
+      expect(await countsOf(key)).toEqual({
+        current: afterCurrent,
+        previous: afterPrevious,
+        window: (window.index + writtenAge) % 4,
+      });
+    },
+  );
 
   it('runs the script again after SCRIPT FLUSH', async () => {
     const client = recording(await connect());
