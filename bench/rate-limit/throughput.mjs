@@ -157,11 +157,12 @@ export function createVariants({ client, prefix, floorSha }) {
       expect: 'allowed',
       call: async (ipKey, userKey) => {
         // The store's argument layout for one request of two window checks (redis-scripts.ts):
-        // nonce, 1 rule (w, limit, window, cost), then the request: 2 checks, each on rule 1.
+        // nonce, 1 rule (w, limit, window, cost), then the requests as JSON: one of 2 checks, each
+        // on rule 1.
         own.sha ??= await client.scriptLoad(own.script);
         const reply = await evalShaLoaded(client, own, {
           keys: [`${prefix}raw:{${ipKey}}:ip:w60`, `${prefix}raw:{${userKey}}:user:w60`],
-          arguments: ['n', '1', 'w', `${HIGH}`, '60000', '1', '2', '1', '1'],
+          arguments: ['n', '1', 'w', `${HIGH}`, '60000', '1', '[2,1,1]'],
         });
         return Array.isArray(reply) && reply[1] === 1 ? 'allowed' : 'denied';
       },

@@ -34,15 +34,17 @@ export const RULES_PER_CALL = 1024;
  * a sorted set of units scored by time.
  *
  * ARGV: a nonce unique to the call; the number of rules, then four values per rule: `w` (window)
- * or `l` (log), limit, window in milliseconds, cost; then per request its number of checks and,
- * per check, `rule + 1024 × first`: the position of its rule and, for a window counter already
- * checked earlier in the call, the position of that first check (else 0). A repeated counter is
- * read once; the later check sees what the earlier ones charged.
+ * or `l` (log), limit, window in milliseconds, cost; then the requests, as one JSON array of
+ * numbers (one argument, which Redis parses and hands to Lua far faster than one per number):
+ * per request its number of checks and, per check, `rule + 1024 × first`, the position of its
+ * rule and, for a window counter already checked earlier in the call, the position of that first
+ * check (else 0). A repeated counter is read once; the later check sees what the earlier ones
+ * charged.
  *
  * Reads the server clock once (`TIME`) and every counter with one `MGET`. Replies `now`, then per
- * request 1 if every check admitted it (and it was charged), else 0, and per check two numbers:
- * for a window the current and previous counts, for a log the live units and the score of the
- * unit `releaseRank` in `log.ts` picks (-1 for an empty log). Each charged window counter is
+ * request 1 if every check admitted it (and it was charged), else 0, and per check: for a window
+ * one number, `current × 2^25 + previous` (the counts before this request); for a log two, the
+ * live units and the score of the unit `releaseRank` in `log.ts` picks (-1 for an empty log). Each charged window counter is
  * written once at the end: `INCRBY` when it already holds the current window, else `SET … PXAT`
  * (Redis 6.2 or later) with its expiry.
  *
@@ -57,7 +59,7 @@ local clock = call('TIME')
 local now = tonumber(clock[1]) * 1000 + floor(tonumber(clock[2]) / 1000)
 local rules = tonumber(ARGV[2])
 
-local log, limit, span, cost, index, left = {}, {}, {}, {}, {}, {}
+local log, limit, span, cost, index, left, step = {}, {}, {}, {}, {}, {}, {}
 for r = 1, rules do
   local at = 4 * r - 1
   log[r] = ARGV[at] == 'l'
@@ -65,6 +67,7 @@ for r = 1, rules do
   if not log[r] then
     index[r] = floor(now / span[r])
     left[r] = span[r] - (now - index[r] * span[r])
+    step[r] = string.format('%d', cost[r] * 4 * ${WINDOW_COUNT_BOUND})
   end
 end
 
@@ -76,14 +79,16 @@ local cur, prev, written, same = {unpack(KEYS)}, {unpack(KEYS)}, {unpack(KEYS)},
 local ruleAt, ref = {unpack(KEYS)}, {unpack(KEYS)}
 local added, charged = {}, {}
 local reply, n = { now }, 1
-local pos, i, argc = 3 + 4 * rules, 0, #ARGV
+local layout = cjson.decode(ARGV[3 + 4 * rules])
+local pos, i, argc = 1, 0, #layout
 while pos <= argc do
-  local count = ARGV[pos] + 0
+  local count = layout[pos]
   local head = n + 1
+  local at = head
   local all = 1
   for j = 1, count do
     local c = i + j
-    local x = ARGV[pos + j] + 0
+    local x = layout[pos + j]
     local r = x % ${RULES_PER_CALL}
     ruleAt[c] = r
     local a, b
@@ -128,11 +133,16 @@ while pos <= argc do
       if rest > 0 then share = share + 1 end
       if a + share + cost[r] > limit[r] then all = 0 end
     end
-    reply[head + 2 * j - 1] = a
-    reply[head + 2 * j] = b
+    if log[r] then
+      reply[at + 1], reply[at + 2] = a, b
+      at = at + 2
+    else
+      reply[at + 1] = a * B + b
+      at = at + 1
+    end
   end
   reply[head] = all
-  n = head + 2 * count
+  n = at
 
   if all == 1 then
     for j = 1, count do
@@ -166,12 +176,15 @@ end
 
 for k = 1, #charged do
   local f = charged[k]
-  if same[f] then
+  local r = ruleAt[f]
+  if same[f] and added[f] == cost[r] then
+    call('INCRBY', KEYS[f], step[r])
+  elseif same[f] then
     call('INCRBY', KEYS[f], string.format('%d', added[f] * B * 4))
   else
     local w = written[f]
     local v = (cur[f] * B + prev[f]) * 4 + w % 4
-    call('SET', KEYS[f], string.format('%d', v), 'PXAT', string.format('%d', (w + 2) * span[ruleAt[f]]))
+    call('SET', KEYS[f], string.format('%d', v), 'PXAT', string.format('%d', (w + 2) * span[r]))
   end
 end
 return reply

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { CHECK_LIMITS, RULES_PER_CALL, hashSlot } from './redis-scripts.js';
+import { CHECK_LIMITS, RULES_PER_CALL, WINDOW_COUNT_BOUND, hashSlot } from './redis-scripts.js';
 import { createRedisRateLimitStore, type RedisLike, type ScriptCall } from './redis-store.js';
 import type { LimitCheck } from './types.js';
 
@@ -8,14 +8,15 @@ import type { LimitCheck } from './types.js';
 // check what a single server cannot show: how a cluster client's calls are split by slot.
 function recordingClient(): RedisLike & { calls: ScriptCall[]; flushed: boolean } {
   const calls: ScriptCall[] = [];
-  // Every request admitted on empty counters: per check { a, b } is { 0, 0 } for a window and
-  // { 0, -1 } for a log.
+  // Every request admitted on empty counters: per check 0 (both counts, packed) for a window
+  // and { 0, -1 } for a log.
   const reply = ({ arguments: args }: ScriptCall) => {
     const out = [1_700_000_000_000];
-    const kinds = (x: string | undefined) => args[4 * (Number(x) % RULES_PER_CALL) - 2];
-    for (let at = 2 + 4 * Number(args[1]); at < args.length; at += 1 + Number(args[at])) {
-      const checks = args.slice(at + 1, at + 1 + Number(args[at])).map(kinds);
-      out.push(1, ...checks.flatMap((kind) => (kind === 'l' ? [0, -1] : [0, 0])));
+    const kinds = (x: number) => args[4 * (x % RULES_PER_CALL) - 2];
+    const layout = JSON.parse(args[2 + 4 * Number(args[1])] ?? '[]') as number[];
+    for (let at = 0; at < layout.length; at += 1 + (layout[at] ?? 0)) {
+      const checks = layout.slice(at + 1, at + 1 + (layout[at] ?? 0)).map(kinds);
+      out.push(1, ...checks.flatMap((kind) => (kind === 'l' ? [0, -1] : [0])));
     }
     return out;
   };
@@ -86,12 +87,12 @@ describe('createRedisRateLimitStore', () => {
     ]);
     // Each distinct rule once; then per request its checks, each as its rule's position plus
     // 1024 × the position of the counter's first check when it was checked before in the call.
-    expect(client.calls[0]?.arguments.slice(1)).toEqual(
-      ['2', 'w', '10', '60000', '1', 'l', '10', '60000', '1']
-        .concat(['3', '1', '1', '2'])
-        .concat(['1', `${1 + RULES_PER_CALL * 1}`])
-        .concat(['1', '1']),
-    );
+    expect(client.calls[0]?.arguments.slice(1)).toEqual([
+      '2',
+      ...['w', '10', '60000', '1'],
+      ...['l', '10', '60000', '1'],
+      JSON.stringify([3, 1, 1, 2, 1, 1 + RULES_PER_CALL * 1, 1, 1]),
+    ]);
     expect(decisions.map((d) => d.states.map((state) => state.policy))).toEqual([
       ['ip', 'user', 'auth-login'],
       ['ip'],
@@ -158,7 +159,7 @@ describe('createRedisRateLimitStore', () => {
 
   it('treats a reply the arithmetic disagrees with as a store fault', async () => {
     const client: RedisLike = {
-      evalSha: async () => [1_700_000_000_000, 1, 10, 0],
+      evalSha: async () => [1_700_000_000_000, 1, 10 * WINDOW_COUNT_BOUND],
       eval: async () => [],
     };
     await expect(

@@ -8,7 +8,7 @@ import type { RedisLike } from '../auth/sessions/redis-store.js';
 import { GatehouseError } from '../errors.js';
 import { assertChecks, ruleOf, stateOf } from './checks.js';
 import { slidingLogVerdict } from './log.js';
-import { CHECK_LIMITS, RULES_PER_CALL, groupBySlot } from './redis-scripts.js';
+import { CHECK_LIMITS, RULES_PER_CALL, WINDOW_COUNT_BOUND, groupBySlot } from './redis-scripts.js';
 import type { LimitCheck, LimitDecision, LimitState, RateLimitStore } from './types.js';
 import { slidingWindowVerdict } from './window.js';
 
@@ -220,9 +220,9 @@ function callFor(parts: readonly Part[], counterKey: (check: LimitCheck) => stri
   const rules: CallRule[] = [];
   const firsts = new Map<string, number>();
   const keys: string[] = [];
-  const tail: string[] = [];
+  const tail: number[] = [];
   for (const part of parts) {
-    tail.push(String(part.checks.length));
+    tail.push(part.checks.length);
     for (const check of part.checks) {
       const kind = check.algorithm === 'sliding-log' ? 'l' : 'w';
       let rule = 0;
@@ -253,21 +253,27 @@ function callFor(parts: readonly Part[], counterKey: (check: LimitCheck) => stri
         first = firsts.get(key) ?? 0;
         if (first === 0) firsts.set(key, keys.length);
       }
-      tail.push(String(rule + 1 + RULES_PER_CALL * first));
+      tail.push(rule + 1 + RULES_PER_CALL * first);
     }
   }
   const args = ['', String(rules.length)];
   for (const { kind, limit, windowSeconds, cost } of rules) {
     args.push(kind, String(limit), String(windowSeconds * 1000), String(cost));
   }
-  for (const value of tail) args.push(value);
+  args.push(JSON.stringify(tail));
   return { keys, args };
 }
+
+/** How many numbers the script replies for a check: see `CHECK_LIMITS`. */
+const replyWidth = (check: LimitCheck) => (check.algorithm === 'sliding-log' ? 2 : 1);
 
 /** Turns the script's reply into one decision per part, with the memory store's arithmetic. */
 function readReply(reply: unknown, parts: readonly Part[]): SlotDecision[] {
   let expected = 1;
-  for (const part of parts) expected += 1 + 2 * part.checks.length;
+  for (const part of parts) {
+    expected += 1;
+    for (const check of part.checks) expected += replyWidth(check);
+  }
   if (!Array.isArray(reply) || reply.length !== expected) throw malformed();
   for (let i = 0; i < expected; i++) {
     const value: unknown = reply[i];
@@ -279,7 +285,8 @@ function readReply(reply: unknown, parts: readonly Part[]): SlotDecision[] {
   let at = 1;
   for (const part of parts) {
     decisions.push(readDecision(numbers, at, part.checks, now));
-    at += 1 + 2 * part.checks.length;
+    at += 1;
+    for (const check of part.checks) at += replyWidth(check);
   }
   return decisions;
 }
@@ -297,10 +304,20 @@ function readDecision(
   const charged = numbers[at] === 1;
   const states: LimitState[] = [];
   let all = true;
-  for (let i = 0; i < checks.length; i++) {
-    const check = checks[i] as LimitCheck;
-    const a = numbers[at + 1 + 2 * i] as number;
-    const b = numbers[at + 2 + 2 * i] as number;
+  let next = at + 1;
+  for (const check of checks) {
+    let a: number;
+    let b: number;
+    if (check.algorithm === 'sliding-log') {
+      a = numbers[next] as number;
+      b = numbers[next + 1] as number;
+    } else {
+      const packed = numbers[next] as number;
+      if (packed < 0) throw malformed();
+      b = packed % WINDOW_COUNT_BOUND;
+      a = (packed - b) / WINDOW_COUNT_BOUND;
+    }
+    next += replyWidth(check);
     let verdict = verdictOf(check, check.cost, now, a, b);
     if (!charged && verdict.allowed) verdict = verdictOf(check, 0, now, a, b);
     all &&= verdict.allowed;
