@@ -32,8 +32,8 @@ function upTo(marker, close = '') {
 
 const STAGES = [
   { name: '`return 1`, with the same keys and arguments', script: 'return 1' },
-  { name: 'up to the `MGET` (clock, rules)', script: upTo("local stored = redis.call('MGET'") },
-  { name: 'up to the decisions (counters read)', script: upTo('local B =') },
+  { name: 'up to the `MGET` (clock, rules)', script: upTo("local stored = call('MGET'") },
+  { name: 'up to the decisions (counters read)', script: upTo('local reply, n = ') },
   { name: 'up to the writes (every request decided)', script: upTo('\nfor k = 1, #charged do') },
   { name: '`CHECK_LIMITS`, whole', script: CHECK_LIMITS },
 ];

@@ -66,6 +66,19 @@ describe('the rate limiter', () => {
     expect((await limiter.check('login', '203.0.113.9', undefined)).kind).toBe('allowed');
   });
 
+  it('refuses at creation a policy no store can count', () => {
+    const store = createMemoryRateLimitStore();
+    for (const bad of [
+      { limit: 0, windowSeconds: 60, by: 'ip' },
+      { limit: 2 ** 25, windowSeconds: 60, by: 'ip' },
+      { limit: 10, windowSeconds: 1.5, by: 'user' },
+    ] as const) {
+      expect(() => createRateLimiter({ store, policies: { ip: bad } })).toThrow(
+        expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),
+      );
+    }
+  });
+
   it('throws for a policy name that is not configured', async () => {
     const { limiter } = setup(policies);
     await expect(limiter.check('nope', '203.0.113.9', undefined)).rejects.toMatchObject({

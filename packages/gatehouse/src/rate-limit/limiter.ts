@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/types.js';
 import { GatehouseError } from '../errors.js';
 import { createBreaker, type BreakerOptions } from './breaker.js';
+import { assertChecks } from './checks.js';
 import { ipBucket } from './client-key.js';
 import { rateLimitHeaders } from './headers.js';
 import { createMemoryRateLimitStore } from './memory-store.js';
@@ -69,8 +70,12 @@ interface Blocked {
   readonly state: LimitState;
 }
 
-/** Creates the rate limiter over a store. Unknown policy names throw when first used. */
+/**
+ * Creates the rate limiter over a store. Throws `ERR_CONFIG_INVALID` for a policy no store can
+ * count (see `assertChecks`); unknown policy names throw when first used.
+ */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  assertPolicies(options.policies);
   const clock = options.clock ?? Date.now;
   const global = (options.global ?? ['ip', 'user']).filter((name) => name in options.policies);
   const breaker = createBreaker({ ...options.breaker, clock });
@@ -184,4 +189,22 @@ function checkOf(name: string, policy: RatePolicy, key: string): LimitCheck {
     cost: 1,
     algorithm: policy.algorithm ?? 'sliding-window',
   };
+}
+
+function assertPolicies(policies: Readonly<Record<string, RatePolicy>>): void {
+  try {
+    assertChecks(
+      Object.entries(policies).map(([name, policy]) => ({
+        policy: name,
+        key: 'policy',
+        limit: policy.limit,
+        windowSeconds: policy.windowSeconds,
+        cost: 1,
+        algorithm: policy.algorithm ?? 'sliding-window',
+      })),
+    );
+  } catch (error) {
+    if (!(error instanceof GatehouseError)) throw error;
+    throw new GatehouseError('ERR_CONFIG_INVALID', `rate-limit policies: ${error.message}`);
+  }
 }
