@@ -34,7 +34,7 @@ const STAGES = [
   { name: '`return 1`, with the same keys and arguments', script: 'return 1' },
   { name: 'up to the `MGET` (clock, rules)', script: upTo("local stored = call('MGET'") },
   { name: 'up to the decisions (counters read)', script: upTo('local reply, n = ') },
-  { name: 'up to the writes (every request decided)', script: upTo('\nfor k = 1, #charged do') },
+  { name: 'up to the writes (every request decided)', script: upTo('\n-- Only a window counter') },
   { name: '`CHECK_LIMITS`, whole', script: CHECK_LIMITS },
 ];
 

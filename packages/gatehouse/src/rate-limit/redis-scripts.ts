@@ -76,8 +76,7 @@ local B = ${WINDOW_COUNT_BOUND}
 -- Lua 5.1 cannot size a table up front; copies of KEYS hold a slot per check, so filling them
 -- never grows them. Strings become numbers by arithmetic, which costs less than calling tonumber.
 local cur, prev, written, same = {unpack(KEYS)}, {unpack(KEYS)}, {unpack(KEYS)}, {unpack(KEYS)}
-local ruleAt, ref = {unpack(KEYS)}, {unpack(KEYS)}
-local added, charged = {}, {}
+local ruleAt, ref, base = {unpack(KEYS)}, {unpack(KEYS)}, {unpack(KEYS)}
 local reply, n = { now }, 1
 local layout = cjson.decode(ARGV[3 + 4 * rules])
 local pos, i, argc = 1, 0, #layout
@@ -124,6 +123,7 @@ while pos <= argc do
         else
           cur[c], prev[c], same[c] = 0, 0, false
         end
+        base[c] = cur[c]
       end
       ref[c] = f
       a, b = cur[f], prev[f]
@@ -161,11 +161,6 @@ while pos <= argc do
         call('PEXPIRE', key, span[r])
       else
         local f = ref[c]
-        if not added[f] then
-          added[f] = 0
-          charged[#charged + 1] = f
-        end
-        added[f] = added[f] + cost[r]
         cur[f] = cur[f] + cost[r]
       end
     end
@@ -174,17 +169,21 @@ while pos <= argc do
   i = i + count
 end
 
-for k = 1, #charged do
-  local f = charged[k]
-  local r = ruleAt[f]
-  if same[f] and added[f] == cost[r] then
-    call('INCRBY', KEYS[f], step[r])
-  elseif same[f] then
-    call('INCRBY', KEYS[f], string.format('%d', added[f] * B * 4))
-  else
-    local w = written[f]
-    local v = (cur[f] * B + prev[f]) * 4 + w % 4
-    call('SET', KEYS[f], string.format('%d', v), 'PXAT', string.format('%d', (w + 2) * span[r]))
+-- Only a window counter's first check holds numbers in cur and base; every other position still
+-- holds its key in both, so it compares equal and is skipped.
+for f = 1, #KEYS do
+  if cur[f] ~= base[f] then
+    local r = ruleAt[f]
+    local added = cur[f] - base[f]
+    if same[f] and added == cost[r] then
+      call('INCRBY', KEYS[f], step[r])
+    elseif same[f] then
+      call('INCRBY', KEYS[f], string.format('%d', added * B * 4))
+    else
+      local w = written[f]
+      local v = (cur[f] * B + prev[f]) * 4 + w % 4
+      call('SET', KEYS[f], string.format('%d', v), 'PXAT', string.format('%d', (w + 2) * span[r]))
+    end
   end
 end
 return reply
