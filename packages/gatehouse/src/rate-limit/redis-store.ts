@@ -6,7 +6,7 @@
  */
 import type { RedisLike } from '../auth/sessions/redis-store.js';
 import { GatehouseError } from '../errors.js';
-import { assertChecks, ruleOf, stateOf } from './checks.js';
+import { assertChecks, reportedVerdict, ruleOf, stateOf } from './checks.js';
 import { slidingLogVerdict } from './log.js';
 import { CHECK_LIMITS, RULES_PER_CALL, WINDOW_COUNT_BOUND, groupBySlot } from './redis-scripts.js';
 import type { LimitCheck, LimitDecision, LimitState, RateLimitStore } from './types.js';
@@ -225,27 +225,7 @@ function callFor(parts: readonly Part[], counterKey: (check: LimitCheck) => stri
     tail.push(part.checks.length);
     for (const check of part.checks) {
       const kind = check.algorithm === 'sliding-log' ? 'l' : 'w';
-      let rule = 0;
-      while (rule < rules.length) {
-        const known = rules[rule] as CallRule;
-        if (
-          known.kind === kind &&
-          known.limit === check.limit &&
-          known.windowSeconds === check.windowSeconds &&
-          known.cost === check.cost
-        ) {
-          break;
-        }
-        rule++;
-      }
-      if (rule === rules.length) {
-        rules.push({
-          kind,
-          limit: check.limit,
-          windowSeconds: check.windowSeconds,
-          cost: check.cost,
-        });
-      }
+      const rule = ruleIndex(rules, kind, check);
       const key = counterKey(check);
       keys.push(key);
       let first = 0;
@@ -262,6 +242,21 @@ function callFor(parts: readonly Part[], counterKey: (check: LimitCheck) => stri
   }
   args.push(JSON.stringify(tail));
   return { keys, args };
+}
+
+/** The position of a check's rule among `rules`, added when it is new. */
+function ruleIndex(rules: CallRule[], kind: CallRule['kind'], check: LimitCheck): number {
+  const { limit, windowSeconds, cost } = check;
+  const found = rules.findIndex(
+    (rule) =>
+      rule.kind === kind &&
+      rule.limit === limit &&
+      rule.windowSeconds === windowSeconds &&
+      rule.cost === cost,
+  );
+  if (found !== -1) return found;
+  rules.push({ kind, limit, windowSeconds, cost });
+  return rules.length - 1;
 }
 
 /** How many numbers the script replies for a check: see `CHECK_LIMITS`. */
@@ -318,8 +313,9 @@ function readDecision(
       a = (packed - b) / WINDOW_COUNT_BOUND;
     }
     next += replyWidth(check);
-    let verdict = verdictOf(check, check.cost, now, a, b);
-    if (!charged && verdict.allowed) verdict = verdictOf(check, 0, now, a, b);
+    const verdict = reportedVerdict(charged, verdictOf(check, check.cost, now, a, b), () =>
+      verdictOf(check, 0, now, a, b),
+    );
     all &&= verdict.allowed;
     states.push(stateOf(check, verdict));
   }
