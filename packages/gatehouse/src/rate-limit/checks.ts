@@ -4,6 +4,7 @@
  * @module
  */
 import { GatehouseError } from '../errors.js';
+import { WINDOW_COUNT_BOUND } from './redis-scripts.js';
 import type { LimitCheck, LimitState } from './types.js';
 import type { Rule, Verdict } from './window.js';
 
@@ -13,7 +14,7 @@ const ALGORITHMS: ReadonlySet<string> = new Set(['sliding-window', 'sliding-log'
  * The largest limit of a sliding window: the Redis store keeps both counts of a window in one
  * integer, each below 2^25.
  */
-export const WINDOW_LIMIT_MAX = 2 ** 25 - 1;
+export const WINDOW_LIMIT_MAX = WINDOW_COUNT_BOUND - 1;
 
 /** Checks compared pairwise for repeats; more go through a set. */
 const PAIRWISE = 16;

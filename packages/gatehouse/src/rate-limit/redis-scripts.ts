@@ -44,9 +44,9 @@ export const RULES_PER_CALL = 1024;
  * Reads the server clock once (`TIME`) and every counter with one `MGET`. Replies `now`, then per
  * request 1 if every check admitted it (and it was charged), else 0, and per check: for a window
  * one number, `current × 2^25 + previous` (the counts before this request); for a log two, the
- * live units and the score of the unit `releaseRank` in `log.ts` picks (-1 for an empty log). Each charged window counter is
- * written once at the end: `INCRBY` when it already holds the current window, else `SET … PXAT`
- * (Redis 6.2 or later) with its expiry.
+ * live units and the score of the unit `releaseRank` in `log.ts` picks (-1 for an empty log).
+ * Each charged window counter is written once at the end: `INCRBY` when it already holds the
+ * current window, else `SET … PXAT` (Redis 6.2 or later) with its expiry.
  *
  * The admission rule mirrors `slidingWindowVerdict` and `slidingLogVerdict`; the store recomputes
  * every verdict from the reply with those functions and treats a disagreement as a fault. Numbers
@@ -58,6 +58,7 @@ local floor, tonumber, KEYS, ARGV, call = math.floor, tonumber, KEYS, ARGV, redi
 local clock = call('TIME')
 local now = tonumber(clock[1]) * 1000 + floor(tonumber(clock[2]) / 1000)
 local rules = tonumber(ARGV[2])
+local B = ${WINDOW_COUNT_BOUND}
 
 local log, limit, span, cost, index, left, step = {}, {}, {}, {}, {}, {}, {}
 for r = 1, rules do
@@ -67,12 +68,11 @@ for r = 1, rules do
   if not log[r] then
     index[r] = floor(now / span[r])
     left[r] = span[r] - (now - index[r] * span[r])
-    step[r] = string.format('%d', cost[r] * 4 * ${WINDOW_COUNT_BOUND})
+    step[r] = string.format('%d', cost[r] * 4 * B)
   end
 end
 
 local stored = call('MGET', unpack(KEYS))
-local B = ${WINDOW_COUNT_BOUND}
 -- Lua 5.1 cannot size a table up front; copies of KEYS hold a slot per check, so filling them
 -- never grows them. Strings become numbers by arithmetic, which costs less than calling tonumber.
 local cur, prev, written, same = {unpack(KEYS)}, {unpack(KEYS)}, {unpack(KEYS)}, {unpack(KEYS)}
